@@ -1,0 +1,15 @@
+#pragma once
+// Each command adds its subcommand to the app; when it runs it stores its exit code in `status`.
+// Commands are thin: parsing and printing here, the work in soundalike_core.
+#include <CLI/CLI.hpp>
+
+namespace soundalike::app {
+
+struct CommandStatus {
+  int code = 0;
+};
+
+void add_info_command(CLI::App& app, CommandStatus& status);
+void add_spectrogram_command(CLI::App& app, CommandStatus& status);
+
+}  // namespace soundalike::app
