@@ -292,6 +292,7 @@ DecodedAudio decode_source(const Source& src, const DecodeOptions& opt) {
   if (!ctx) throw Error(ExitCode::internal, "out of memory allocating a codec context");
   avcodec_parameters_to_context(ctx.get(), m.stream->codecpar);
   ctx->thread_count = 1;  // parallelism comes from decoding many files at once
+  ctx->pkt_timebase = m.stream->time_base;  // lets the decoder shift timestamps when it drops priming samples
   if (int err = avcodec_open2(ctx.get(), m.codec, nullptr); err < 0)
     throw InputError(ExitCode::undecodable, src.label, "cannot open the " + result.info.codec + " decoder (" + av_error(err) + ")");
 
@@ -299,7 +300,10 @@ DecodedAudio decode_source(const Source& src, const DecodeOptions& opt) {
   const double tb = av_q2d(st->time_base);
   const int64_t start_pts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
   if (opt.offset > 0) {
-    const auto target = int64_t(opt.offset / tb) + start_pts;
+    // Land a little early: lossy codecs (MP3's bit reservoir, MDCT overlap) need a few frames of
+    // history before their output is right; the extra samples are dropped by timestamp below.
+    constexpr double kPreRollSeconds = 0.25;
+    const auto target = int64_t(std::max(0.0, opt.offset - kPreRollSeconds) / tb) + start_pts;
     if (avformat_seek_file(m.format.get(), st->index, INT64_MIN, target, target, 0) < 0)
       av_seek_frame(m.format.get(), st->index, target, AVSEEK_FLAG_BACKWARD);  // else: decode and discard
     avcodec_flush_buffers(ctx.get());
@@ -325,9 +329,13 @@ DecodedAudio decode_source(const Source& src, const DecodeOptions& opt) {
       }
       const AVFrame& f = *frame;
       const double rate = f.sample_rate;
+      // From the start of the file the decoder's own output (priming already dropped) is the timeline;
+      // after a seek only the frame timestamps say where we landed.
       double t0 = clock;
-      if (f.best_effort_timestamp != AV_NOPTS_VALUE) t0 = double(f.best_effort_timestamp - start_pts) * tb;
-      else if (t0 < 0) t0 = opt.offset;
+      if (opt.offset > 0 && f.best_effort_timestamp != AV_NOPTS_VALUE)
+        t0 = double(f.best_effort_timestamp - start_pts) * tb;
+      else if (t0 < 0)
+        t0 = opt.offset;
       clock = t0 + f.nb_samples / rate;
       decoded_until = std::max(decoded_until, clock);
       int first = 0;
