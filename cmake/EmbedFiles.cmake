@@ -1,0 +1,15 @@
+# cmake -DOUT=file.cpp -DBASE=dir -DFILES="a|b" -P EmbedFiles.cmake
+# Writes a C++ source holding each file's bytes, so the web UI ships inside the binary.
+string(REPLACE "|" ";" FILES "${FILES}")
+set(body "")
+set(table "")
+set(index 0)
+foreach(f ${FILES})
+  file(READ "${BASE}/${f}" hex HEX)
+  string(REGEX REPLACE "([0-9a-f][0-9a-f])" "0x\\1," hex "${hex}")
+  string(APPEND body "const unsigned char k${index}[] = {${hex}};\n")
+  string(APPEND table "    {\"/${f}\", {k${index}, sizeof k${index}}},\n")
+  math(EXPR index "${index} + 1")
+endforeach()
+file(WRITE "${OUT}.tmp" "// Generated from web/ by cmake/EmbedFiles.cmake: do not edit.\n#include \"app/server/WebAssets.h\"\n\nnamespace soundalike::app {\nnamespace {\n${body}}  // namespace\n\nconst std::map<std::string, std::span<const unsigned char>, std::less<>>& web_assets() {\n  static const std::map<std::string, std::span<const unsigned char>, std::less<>> assets = {\n${table}  };\n  return assets;\n}\n\n}  // namespace soundalike::app\n")
+execute_process(COMMAND ${CMAKE_COMMAND} -E copy_if_different "${OUT}.tmp" "${OUT}")

@@ -1,0 +1,227 @@
+#include "app/server/HttpServer.h"
+
+#include <httplib.h>
+
+#include <charconv>
+#include <fstream>
+#include <thread>
+
+#include "app/server/WebAssets.h"
+#include "common/Error.h"
+
+namespace soundalike::app {
+namespace {
+
+using nlohmann::json;
+
+// A bad request parameter; becomes a 400.
+struct BadRequest : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+// No such track or route; becomes a 404.
+struct NotFound : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+void send_json(httplib::Response& res, const json& body, int status = 200) {
+  res.status = status;
+  res.set_content(body.dump(), "application/json");
+}
+
+void send_error(httplib::Response& res, int status, const std::string& message) {
+  send_json(res, json{{"error", message}, {"status", status}}, status);
+}
+
+int status_for(ExitCode code) {
+  switch (code) {
+    case ExitCode::usage: return 400;
+    case ExitCode::not_found: return 404;
+    case ExitCode::undecodable:
+    case ExitCode::no_audio: return 422;
+    default: return 500;
+  }
+}
+
+int64_t parse_id(const std::string& text) {
+  int64_t id = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc() || ptr != text.data() + text.size() || id < 0) throw NotFound("no such track: " + text);
+  return id;
+}
+
+int int_param(const httplib::Request& req, const char* name, int fallback, int lo, int hi) {
+  if (!req.has_param(name)) return fallback;
+  const std::string text = req.get_param_value(name);
+  int v = 0;
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || ptr != text.data() + text.size() || v < lo || v > hi)
+    throw BadRequest(std::string(name) + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) +
+                     "], got \"" + text + "\"");
+  return v;
+}
+
+SimilarRequest similar_request(const httplib::Request& req) {
+  SimilarRequest r;
+  r.k = int_param(req, "k", 10, 1, 1000);
+  r.metric = req.has_param("metric") ? req.get_param_value("metric") : "";
+  if (!r.metric.empty() && r.metric != "l2" && r.metric != "cosine")
+    throw BadRequest("metric must be l2 or cosine, got \"" + r.metric + "\"");
+  return r;
+}
+
+std::string content_type_for(const std::filesystem::path& p) {
+  std::string ext = p.extension().string();
+  for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == ".mp3") return "audio/mpeg";
+  if (ext == ".flac") return "audio/flac";
+  if (ext == ".ogg" || ext == ".oga" || ext == ".opus") return "audio/ogg";
+  if (ext == ".m4a" || ext == ".mp4" || ext == ".aac") return "audio/mp4";
+  if (ext == ".wav") return "audio/wav";
+  if (ext == ".html") return "text/html; charset=utf-8";
+  if (ext == ".js") return "text/javascript; charset=utf-8";
+  if (ext == ".css") return "text/css; charset=utf-8";
+  if (ext == ".png") return "image/png";
+  if (ext == ".svg") return "image/svg+xml";
+  return "application/octet-stream";
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  const LibraryBackend& backend;
+  ServerOptions options;
+  httplib::Server server;
+  int bound_port = -1;
+
+  Impl(const LibraryBackend& b, ServerOptions o) : backend(b), options(std::move(o)) {}
+
+  // Runs a handler, turning every exception into a JSON error with the right status.
+  template <class Fn>
+  httplib::Server::Handler guarded(Fn fn) {
+    return [fn = std::move(fn)](const httplib::Request& req, httplib::Response& res) {
+      try {
+        fn(req, res);
+      } catch (const BadRequest& e) {
+        send_error(res, 400, e.what());
+      } catch (const NotFound& e) {
+        send_error(res, 404, e.what());
+      } catch (const Error& e) {
+        send_error(res, status_for(e.code()), e.what());
+      } catch (const std::exception& e) {
+        send_error(res, 500, std::string("internal error: ") + e.what());
+      }
+    };
+  }
+
+  void routes() {
+    auto& s = server;
+    s.Get("/api/health", guarded([this](const auto&, auto& res) { send_json(res, backend.health()); }));
+    s.Get("/api/tracks", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      const std::string q = req.has_param("q") ? req.get_param_value("q") : "";
+      send_json(res, backend.tracks(q, int_param(req, "limit", 50, 1, 1000), int_param(req, "offset", 0, 0, 1 << 30)));
+    }));
+    s.Get(R"(/api/tracks/([^/]+))", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      send_json(res, backend.track(parse_id(req.matches[1])));
+    }));
+    s.Get(R"(/api/tracks/([^/]+)/similar)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      send_json(res, backend.similar_to_track(parse_id(req.matches[1]), similar_request(req)));
+    }));
+    s.Get(R"(/api/tracks/([^/]+)/spectrogram\.png)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      const auto png = backend.spectrogram_png(parse_id(req.matches[1]));
+      res.set_content(reinterpret_cast<const char*>(png.data()), png.size(), "image/png");
+    }));
+    s.Get(R"(/api/tracks/([^/]+)/audio)", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      const std::filesystem::path file = backend.audio_file(parse_id(req.matches[1]));
+      auto in = std::make_shared<std::ifstream>(file, std::ios::binary);
+      std::error_code ec;
+      const auto size = std::filesystem::file_size(file, ec);
+      if (!*in || ec) throw NotFound("the audio of this track is no longer readable");
+      // A content provider lets httplib answer Range requests (seeking in the <audio> element).
+      res.set_content_provider(size, content_type_for(file), [in](size_t offset, size_t length, httplib::DataSink& sink) {
+        std::vector<char> buf(std::min<size_t>(length, 1 << 16));
+        in->clear();
+        in->seekg(std::streamoff(offset));
+        in->read(buf.data(), std::streamsize(buf.size()));
+        const auto got = size_t(in->gcount());
+        if (got == 0) return false;
+        sink.write(buf.data(), got);
+        return true;
+      });
+    }));
+    s.Post("/api/similar", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      const SimilarRequest request = similar_request(req);
+      std::string name = "upload";
+      const std::string* bytes = &req.body;
+      httplib::MultipartFormData file;
+      if (req.is_multipart_form_data()) {
+        if (!req.has_file("file")) throw BadRequest("multipart upload needs a part named \"file\"");
+        file = req.get_file_value("file");
+        bytes = &file.content;
+        if (!file.filename.empty()) name = file.filename;  // a label for messages, never a path
+      }
+      if (bytes->empty()) throw BadRequest("empty upload: send an audio file as the body or as multipart \"file\"");
+      send_json(res, backend.similar_to_audio(std::as_bytes(std::span(bytes->data(), bytes->size())), name, request));
+    }));
+    s.Get("/api/path", guarded([this](const httplib::Request& req, httplib::Response& res) {
+      if (!req.has_param("from") || !req.has_param("to")) throw BadRequest("path needs from and to track ids");
+      send_json(res, backend.path(parse_id(req.get_param_value("from")), parse_id(req.get_param_value("to")),
+                                  int_param(req, "steps", 8, 2, 200)));
+    }));
+    s.Get("/api/map", guarded([this](const auto&, auto& res) { send_json(res, backend.map()); }));
+    s.Get(R"(/api/.*)", [](const auto&, auto& res) { send_error(res, 404, "no such API endpoint"); });
+    // The UI: only the embedded files, looked up by exact name.
+    s.Get(R"(/([A-Za-z0-9_.-]*))", [](const httplib::Request& req, httplib::Response& res) {
+      const std::string name = req.path == "/" ? "/index.html" : req.path;
+      const auto& assets = web_assets();
+      const auto it = assets.find(name);
+      if (it == assets.end()) return send_error(res, 404, "not found");
+      res.set_content(reinterpret_cast<const char*>(it->second.data()), it->second.size(), content_type_for(name));
+    });
+    s.set_error_handler([this](const httplib::Request&, httplib::Response& res) {
+      if (res.status == 413)
+        send_error(res, 413, "upload too large (the limit is " + std::to_string(options.max_upload_bytes >> 20) + " MB)");
+      else if (res.body.empty())
+        send_error(res, res.status, res.status == 404 ? "not found" : "request failed");
+    });
+    s.set_exception_handler([](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+      send_error(res, 500, "internal error");
+    });
+  }
+};
+
+HttpServer::HttpServer(const LibraryBackend& backend, ServerOptions options)
+    : impl_(std::make_unique<Impl>(backend, std::move(options))) {
+  auto& s = impl_->server;
+  const auto& o = impl_->options;
+  const int threads = o.threads > 0 ? o.threads : int(std::max(4u, std::thread::hardware_concurrency()));
+  // httplib owns the queue it is handed: its interface takes a raw pointer.
+  s.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
+  s.set_payload_max_length(o.max_upload_bytes);
+  s.set_read_timeout(o.timeout_seconds, 0);
+  s.set_write_timeout(o.timeout_seconds, 0);
+  s.set_keep_alive_timeout(5);
+  s.set_default_headers({{"X-Content-Type-Options", "nosniff"}, {"Referrer-Policy", "no-referrer"}});
+  impl_->routes();
+}
+
+HttpServer::~HttpServer() { stop(); }
+
+int HttpServer::bind() {
+  auto& o = impl_->options;
+  if (o.port == 0) impl_->bound_port = impl_->server.bind_to_any_port(o.host);
+  else impl_->bound_port = impl_->server.bind_to_port(o.host, o.port) ? o.port : -1;
+  if (impl_->bound_port < 0)
+    throw Error(ExitCode::usage, "cannot listen on " + o.host + ":" + std::to_string(o.port) + " (in use, or not an address of this machine)");
+  return impl_->bound_port;
+}
+
+void HttpServer::listen() {
+  if (impl_->bound_port < 0) bind();
+  impl_->server.listen_after_bind();
+}
+
+void HttpServer::stop() {
+  if (impl_->server.is_running()) impl_->server.stop();
+}
+
+}  // namespace soundalike::app

@@ -1,0 +1,38 @@
+#pragma once
+// `soundalike serve`: the web UI and the JSON API (docs/api.md) over a LibraryBackend, on cpp-httplib.
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "app/server/LibraryBackend.h"
+
+namespace soundalike::app {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";  // loopback unless the user asks for more
+  int port = 8080;                 // 0 = any free port (tests)
+  int threads = 0;                 // 0 = one per core, at least 4
+  size_t max_upload_bytes = 50u << 20;
+  int timeout_seconds = 30;
+};
+
+class HttpServer {
+ public:
+  HttpServer(const LibraryBackend& backend, ServerOptions options);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds; returns the port actually bound (useful with port 0). Throws Error on failure.
+  int bind();
+  // Serves until stop() is called from another thread (or a signal handler's thread).
+  void listen();
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace soundalike::app

@@ -1,0 +1,44 @@
+#pragma once
+// What the HTTP server needs from a library. The server only translates HTTP to these calls and back;
+// the real implementation sits over the song library, tests may use a small fake.
+// Errors: throw soundalike::Error; the server maps ExitCode::usage -> 400, not_found -> 404,
+// undecodable / no_audio -> 422, anything else -> 500.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace soundalike::app {
+
+struct SimilarRequest {
+  int k = 10;
+  std::string metric;  // empty = the library's default
+};
+
+class LibraryBackend {
+ public:
+  virtual ~LibraryBackend() = default;
+  // {"status": "ok", "tracks": N, ...}
+  virtual nlohmann::json health() const = 0;
+  // {"tracks": [{"id", "title", "artist", "album", "genre", "duration", "bpm", "label"}...], "total": N}
+  virtual nlohmann::json tracks(std::string_view query, int limit, int offset) const = 0;
+  virtual nlohmann::json track(int64_t id) const = 0;
+  // The same JSON as `soundalike similar --json`.
+  virtual nlohmann::json similar_to_track(int64_t id, const SimilarRequest& request) const = 0;
+  virtual nlohmann::json similar_to_audio(std::span<const std::byte> audio, std::string_view name,
+                                          const SimilarRequest& request) const = 0;
+  // The file a track's audio is read from (a path from the library, never from a client).
+  virtual std::filesystem::path audio_file(int64_t id) const = 0;
+  virtual std::vector<unsigned char> spectrogram_png(int64_t id) const = 0;
+  // {"tracks": [...]} from `from` to `to`
+  virtual nlohmann::json path(int64_t from, int64_t to, int steps) const = 0;
+  // {"points": [{"id", "x", "y", "label", "title", "artist"}...]}
+  virtual nlohmann::json map() const = 0;
+};
+
+}  // namespace soundalike::app
