@@ -16,6 +16,8 @@ PACKAGES=(
   libaubio-dev libfluidsynth-dev timgm6mb-soundfont
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy
+  # browser test of the web UI (driven by playwright-core from npm, see scripts/setup-web-tests.sh)
+  chromium
 )
 
 missing=()

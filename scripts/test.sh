@@ -10,7 +10,7 @@ scripts/setup-deps.sh
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE:-RelWithDebInfo} >/dev/null
 cmake --build "$BUILD" -j "$JOBS"
 # Browser tests (when present) need Node packages; they are installed from the npm registry only.
-if [ -f web/package.json ] && [ -x scripts/setup-web-tests.sh ]; then scripts/setup-web-tests.sh; fi
+scripts/setup-web-tests.sh
 cd "$BUILD"
 set +e
 ctest --output-on-failure -j "$JOBS" --timeout 900 2>&1 | tee ctest.log
