@@ -91,8 +91,8 @@ class Timeline {
       : swing8_(swing8), swing16_(swing16), times_(size_t(steps) + 1) {
     double depth = 0, period = 1, phase = 0;
     if (rubato) {
-      depth = rng.uniform(0.07, 0.13);
-      period = kStepsPerBar * rng.uniform(1.5, 3.5);
+      depth = rng.uniform(0.12, 0.2);
+      period = kStepsPerBar * rng.uniform(1.0, 2.5);
       phase = rng.uniform(0, 2 * std::numbers::pi);
     }
     double t = 0;
@@ -457,7 +457,9 @@ class Composer {
             if (arpeggio_shape == 0) index = std::array<int, 4>{0, 2, 1, 2}[size_t(i % 4)];  // Alberti bass
             else if (arpeggio_shape == 1) index = i % n;                                     // rising
             else index = (i < 4 ? i : 7 - i) % n;                                             // up and down
-            add(kCompChannel, b0 + step, 2.4, tones[size_t(index)], step % 8 == 0 ? 78 : 66, rng);
+            // Broken chords breathe: some notes are left out, so the texture never ticks like a clock.
+            if (step % 8 != 0 && rng.chance(0.3)) continue;
+            add(kCompChannel, b0 + step, 2.4, tones[size_t(index)], step % 8 == 0 ? 78 : 62, rng);
           }
           break;
         }

@@ -35,7 +35,7 @@ std::array<Recipe, 10> make_recipes() {
       .lead_rhythm = {0.5, 3, 2, 3, 2, 2, 1, 0.5}, .lead_rest = 0.3, .lead_loops = false,
       .bass_palette = {32, 33, 34}, .comp_palette = {0, 16, 27, 29, 4, 26}, .lead_palette = {22, 65, 66, 29, 27, 56},
       .pad_palette = {16, 19}, .pad_probability = 0.2,
-      .swing_lo = 0.62, .swing_hi = 0.68, .swing16 = 0.5, .humanize_ms = 10, .velocity_jitter = 10,
+      .swing_lo = 0.64, .swing_hi = 0.70, .swing16 = 0.5, .humanize_ms = 10, .velocity_jitter = 10,
       .reverb_lo = 0.2, .reverb_hi = 0.5, .room_lo = 0.3, .room_hi = 0.6, .loudness_lo = -20, .loudness_hi = -15,
       .rubato = false, .fills = true, .bass_low = 28, .comp_center = 58, .lead_low = 60, .lead_high = 84};
 
@@ -119,7 +119,7 @@ std::array<Recipe, 10> make_recipes() {
       .lead_rhythm = {0.3, 4, 1.5, 2, 1, 1, 0.3, 0.2}, .lead_rest = 0.2, .lead_loops = false,
       .bass_palette = {32, 32, 35}, .comp_palette = {0, 4, 26, 11}, .lead_palette = {65, 66, 56, 59, 11, 73, 57, 64},
       .pad_palette = {}, .pad_probability = 0.0,
-      .swing_lo = 0.60, .swing_hi = 0.67, .swing16 = 0.5, .humanize_ms = 10, .velocity_jitter = 12,
+      .swing_lo = 0.64, .swing_hi = 0.70, .swing16 = 0.5, .humanize_ms = 10, .velocity_jitter = 12,
       .reverb_lo = 0.25, .reverb_hi = 0.5, .room_lo = 0.4, .room_hi = 0.7, .loudness_lo = -22, .loudness_hi = -17,
       .rubato = false, .fills = false, .bass_low = 28, .comp_center = 60, .lead_low = 60, .lead_high = 84};
 
