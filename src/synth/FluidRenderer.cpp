@@ -32,8 +32,11 @@ struct Event {
 }  // namespace
 
 struct FluidRenderer::Synth {
-  fluid_settings_t* settings = nullptr;
+  fluid_settings_t* settings = nullptr;  // owned only by the renderer's long-lived Synth
   fluid_synth_t* synth = nullptr;
+  Synth() = default;
+  Synth(const Synth&) = delete;
+  Synth& operator=(const Synth&) = delete;
   ~Synth() {
     if (synth) delete_fluid_synth(synth);
     if (settings) delete_fluid_settings(settings);
@@ -41,7 +44,7 @@ struct FluidRenderer::Synth {
 };
 
 FluidRenderer::FluidRenderer(const std::filesystem::path& soundfont, int sample_rate)
-    : synth_(std::make_unique<Synth>()), sample_rate_(sample_rate) {
+    : synth_(std::make_unique<Synth>()), soundfont_(soundfont), sample_rate_(sample_rate) {
   quiet_fluidsynth_logging();
   if (sample_rate < 8000 || sample_rate > 96000)
     throw Error(ExitCode::usage, "sample rate must be between 8000 and 96000 Hz, not " + std::to_string(sample_rate));
@@ -65,9 +68,15 @@ FluidRenderer::FluidRenderer(const std::filesystem::path& soundfont, int sample_
 FluidRenderer::~FluidRenderer() = default;
 
 std::vector<float> FluidRenderer::render(const Score& score, double seconds) {
-  fluid_synth_t* synth = synth_->synth;
-  // Back to power-on state: no sounding voices, default controllers, empty reverb tail.
-  fluid_synth_system_reset(synth);
+  // A fresh synthesizer per score: fluid_synth_system_reset() leaves enough state behind (measured:
+  // later clips differed by rendering order) to break bit-for-bit reproducibility. Loading is cheap
+  // because FluidSynth's sample cache shares the soundfont's samples with the synth held in synth_.
+  Synth fresh;
+  fresh.synth = new_fluid_synth(synth_->settings);
+  if (!fresh.synth) throw Error(ExitCode::internal, "FluidSynth: cannot create a synthesizer");
+  if (fluid_synth_sfload(fresh.synth, soundfont_.c_str(), 1) == FLUID_FAILED)
+    throw InputError(ExitCode::undecodable, soundfont_, "FluidSynth cannot load this soundfont");
+  fluid_synth_t* synth = fresh.synth;
   fluid_synth_set_reverb_group_roomsize(synth, -1, std::clamp(score.reverb_room, 0.0, 1.0));
   fluid_synth_set_reverb_group_damp(synth, -1, 0.4);
   fluid_synth_set_reverb_group_width(synth, -1, 0.8);

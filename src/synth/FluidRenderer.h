@@ -21,13 +21,14 @@ class FluidRenderer {
   int sample_rate() const { return sample_rate_; }
 
   // Interleaved stereo, exactly round(seconds * sample_rate) frames, straight from the synth (not
-  // normalised). Resets the synth first, so a renderer can be reused and each result is the same as
-  // from a fresh one. Not thread safe: one renderer per thread.
+  // normalised). Each call plays on a fresh synthesizer, so the result never depends on what was
+  // rendered before. Not thread safe: one renderer per thread.
   std::vector<float> render(const Score& score, double seconds);
 
  private:
   struct Synth;
-  std::unique_ptr<Synth> synth_;
+  std::unique_ptr<Synth> synth_;  // holds the loaded soundfont in FluidSynth's sample cache
+  std::filesystem::path soundfont_;
   int sample_rate_;
 };
 
