@@ -48,6 +48,16 @@ void BM_RenderSong(benchmark::State& state) {
 }
 BENCHMARK(BM_RenderSong)->DenseRange(0, 9)->Unit(benchmark::kMillisecond);
 
+// First load of the soundfont by a worker (later clips reuse it through FluidSynth's sample cache).
+void BM_LoadSoundfont(benchmark::State& state) {
+  const auto soundfont = find_soundfont();
+  for (auto _ : state) {
+    FluidRenderer renderer(soundfont, kRate);
+    benchmark::DoNotOptimize(&renderer);
+  }
+}
+BENCHMARK(BM_LoadSoundfont)->Unit(benchmark::kMillisecond);
+
 void BM_Write(benchmark::State& state) {
   const auto format = state.range(0) == 0 ? AudioFileFormat::wav : AudioFileFormat::flac;
   const RenderedSong song = render_song(Genre::rock, 1, kSeconds, kRate);

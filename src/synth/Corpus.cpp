@@ -242,7 +242,14 @@ constexpr std::array<std::string_view, 16> kLastNames{"Marsh", "Keller", "Okafor
                                                       "Alvarez", "Brennan", "Costa", "Novak", "Quinn", "Sato",
                                                       "Varga", "Weber", "Young", "Ziegler"};
 
-std::string singular(std::string_view plural) { return std::string(plural.substr(0, plural.size() - 1)); }
+// Enough English for the nouns above: Skies -> Sky, Echoes -> Echo, Wolves -> Wolf, Rivers -> River.
+std::string singular(std::string_view plural) {
+  const std::string p(plural);
+  if (p.ends_with("ies")) return p.substr(0, p.size() - 3) + "y";
+  if (p.ends_with("oes")) return p.substr(0, p.size() - 2);
+  if (p.ends_with("lves")) return p.substr(0, p.size() - 3) + "f";
+  return p.substr(0, p.size() - 1);
+}
 
 std::string artist_name(Rng& rng) {
   switch (rng.between(0, 2)) {
