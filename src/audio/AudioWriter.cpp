@@ -109,8 +109,9 @@ class Encoder {
       check(av_frame_get_buffer(frame.get(), 0), "out of memory");
       auto* out = reinterpret_cast<int16_t*>(frame->data[0]);
       const float* in = interleaved.data() + start * size_t(channels);
+      // FFmpeg's own convention (and AudioDecoder's inverse): scale by 2^15, clip to the int16 range.
       for (size_t i = 0; i < size_t(n) * size_t(channels); ++i)
-        out[i] = int16_t(std::lrint(std::clamp(in[i], -1.0f, 1.0f) * 32767.0f));
+        out[i] = int16_t(std::clamp(std::lrint(double(in[i]) * 32768.0), -32768L, 32767L));
       frame->pts = pts;
       pts += n;
       check(avcodec_send_frame(codec_.get(), frame.get()), "encoding failed");

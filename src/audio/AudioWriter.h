@@ -22,7 +22,8 @@ struct AudioWriteOptions {
   AudioTags tags;    // empty fields are not written
 };
 
-// Samples are clamped to [-1, 1] and rounded to 16 bits (both formats store 16-bit samples).
+// Samples are scaled by 32768, rounded and clipped to 16 bits (both formats store 16-bit samples), the
+// inverse of the decoder's int16 -> float, so a round trip is exact to half a step.
 // Failures throw InputError(ExitCode::cannot_write, path, reason). Writes `path` directly; callers that
 // need all-or-nothing files write to a temporary name and rename.
 void write_audio_file(const std::filesystem::path& path, std::span<const float> interleaved,

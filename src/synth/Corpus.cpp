@@ -366,6 +366,20 @@ CorpusManifest generate_corpus(const CorpusOptions& o) {
   return run_jobs(jobs, o.out, soundfont, o.sample_rate, o.format, o.jobs, o.force, o.show_progress, "synth");
 }
 
+std::vector<RenderedSong> render_corpus(const CorpusOptions& o) {
+  validate(o.seconds, o.sample_rate, {{"--per-genre", o.per_genre}});
+  if (o.genres.empty()) throw Error(ExitCode::usage, "no genres to generate");
+  const fs::path soundfont = find_soundfont(o.soundfont);
+  std::vector<RenderedSong> songs(o.genres.size() * size_t(o.per_genre));
+  RendererPool pool(soundfont, o.sample_rate);
+  parallel_for(songs.size(), o.jobs, [&](size_t i) {
+    const Genre g = o.genres[i / size_t(o.per_genre)];
+    const uint64_t seed = clip_seed(o.seed, g, int(i % size_t(o.per_genre)));
+    pool.with_renderer([&](FluidRenderer& r) { songs[i] = render_song(r, draw_style(g, seed), seed, o.seconds); });
+  });
+  return songs;
+}
+
 CorpusManifest generate_library(const LibraryOptions& o) {
   validate(o.seconds, o.sample_rate,
            {{"--artists", o.artists}, {"--albums-per-artist", o.albums_per_artist}, {"--tracks-per-album", o.tracks_per_album}});

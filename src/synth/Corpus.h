@@ -8,6 +8,7 @@
 
 #include "audio/AudioWriter.h"
 #include "synth/Genre.h"
+#include "synth/Song.h"
 
 namespace soundalike::synth {
 
@@ -58,6 +59,12 @@ struct CorpusOptions {
 // soundfont...); otherwise it is overwritten. Files are written under a temporary name and renamed,
 // so an interrupted run never leaves a truncated clip behind. Other files in the folder are left alone.
 CorpusManifest generate_corpus(const CorpusOptions& options);
+
+// The same clips as generate_corpus(options) (same seeds, same order: genre by genre), kept in memory
+// instead of written: for tests and demos that need a small labeled corpus in-process. Uses
+// options.genres, per_genre, seconds, seed, sample_rate, jobs and soundfont; ignores the rest.
+// The samples are the float mix before 16-bit rounding.
+std::vector<RenderedSong> render_corpus(const CorpusOptions& options);
 
 struct LibraryOptions {
   std::filesystem::path out;

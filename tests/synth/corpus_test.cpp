@@ -209,6 +209,25 @@ TEST(Corpus, LibraryHasTaggedTracksAndArtistsKeepTheirStyle) {
   EXPECT_EQ(genres.size(), 3u);  // artists are spread over the requested genres
 }
 
+TEST(Corpus, InMemoryCorpusMatchesTheFilesToSixteenBits) {
+  TempDir dir;
+  synth::CorpusOptions o = small_corpus(dir.path());
+  o.genres = {Genre::hiphop, Genre::country};
+  const auto m = synth::generate_corpus(o);
+  const std::vector<synth::RenderedSong> songs = synth::render_corpus(o);
+  ASSERT_EQ(songs.size(), m.clips.size());
+  for (size_t i = 0; i < songs.size(); ++i) {
+    EXPECT_EQ(songs[i].seed, m.clips[i].seed);
+    EXPECT_EQ(std::string(synth::genre_name(songs[i].score.genre)), m.clips[i].genre);
+    const DecodedAudio a = AudioDecoder().decode(dir / m.clips[i].path);
+    ASSERT_EQ(a.samples.size(), songs[i].samples.size());
+    double worst = 0;
+    for (size_t k = 0; k < a.samples.size(); ++k)
+      worst = std::max(worst, double(std::fabs(a.samples[k] - songs[i].samples[k])));
+    EXPECT_LE(worst, 0.5 / 32768) << m.clips[i].path;
+  }
+}
+
 TEST(Corpus, BadOptionsAreUsageErrors) {
   TempDir dir;
   synth::CorpusOptions o = small_corpus(dir.path());
