@@ -173,9 +173,9 @@ class Composer {
   }
 
   void plan_sections() {
-    // Enough bars even when rubato slows the tempo down by its deepest dip.
+    // Enough bars even if rubato held the tempo at its deepest dip (1 - 1.5 x 0.2) the whole time.
     const double bar_seconds = 240.0 / score_.tempo_bpm;
-    const int bars = int(std::ceil(seconds_ / (bar_seconds * 0.75))) + 1;
+    const int bars = int(std::ceil(seconds_ / (bar_seconds * 0.7))) + 1;
     intro_bars_ = rng_.pick({1, 2, 2, 4});
     Section next = Section::verse;
     while (int(sections_.size()) < bars) {
