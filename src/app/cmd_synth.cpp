@@ -63,7 +63,8 @@ int run(const SynthOptions& o) {
     c.show_progress = true;
     m = synth::generate_corpus(c);
   }
-  std::cout << "wrote " << m.clips.size() << " " << (o.library ? "tracks" : "clips") << " to " << o.out << " ("
+  const char* noun = o.library ? (m.clips.size() == 1 ? "track" : "tracks") : (m.clips.size() == 1 ? "clip" : "clips");
+  std::cout << "wrote " << m.clips.size() << " " << noun << " to " << o.out << " ("
             << m.rendered << " rendered, " << m.reused << " already there), manifest "
             << (std::filesystem::path(o.out) / "manifest.csv").string() << '\n';
   return 0;
