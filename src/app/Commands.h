@@ -11,5 +11,6 @@ struct CommandStatus {
 
 void add_info_command(CLI::App& app, CommandStatus& status);
 void add_spectrogram_command(CLI::App& app, CommandStatus& status);
+void add_synth_command(CLI::App& app, CommandStatus& status);
 
 }  // namespace soundalike::app

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   app::CommandStatus status;
   app::add_info_command(app, status);
   app::add_spectrogram_command(app, status);
+  app::add_synth_command(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

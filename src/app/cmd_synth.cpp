@@ -1,0 +1,106 @@
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "app/Commands.h"
+#include "audio/AudioWriter.h"
+#include "synth/Corpus.h"
+
+namespace soundalike::app {
+namespace {
+
+struct SynthOptions {
+  std::string out;
+  std::string genres;
+  int per_genre = 100;
+  double seconds = 30;
+  uint64_t seed = 1;
+  int sample_rate = 22050;
+  std::optional<std::string> format;
+  int jobs = 0;
+  std::optional<std::string> soundfont;
+  bool force = false;
+  bool library = false;
+  int artists = 10;
+  int albums_per_artist = 2;
+  int tracks_per_album = 5;
+};
+
+int run(const SynthOptions& o) {
+  const std::vector<synth::Genre> genres = synth::parse_genre_list(o.genres);
+  std::optional<std::filesystem::path> soundfont;
+  if (o.soundfont) soundfont = *o.soundfont;
+  synth::CorpusManifest m;
+  if (o.library) {
+    synth::LibraryOptions l;
+    l.out = o.out;
+    l.genres = genres;
+    l.artists = o.artists;
+    l.albums_per_artist = o.albums_per_artist;
+    l.tracks_per_album = o.tracks_per_album;
+    l.seconds = o.seconds;
+    l.seed = o.seed;
+    l.sample_rate = o.sample_rate;
+    l.format = parse_audio_file_format(o.format.value_or("flac"));
+    l.jobs = o.jobs;
+    l.soundfont = soundfont;
+    l.force = o.force;
+    l.show_progress = true;
+    m = synth::generate_library(l);
+  } else {
+    synth::CorpusOptions c;
+    c.out = o.out;
+    c.genres = genres;
+    c.per_genre = o.per_genre;
+    c.seconds = o.seconds;
+    c.seed = o.seed;
+    c.sample_rate = o.sample_rate;
+    c.format = parse_audio_file_format(o.format.value_or("wav"));
+    c.jobs = o.jobs;
+    c.soundfont = soundfont;
+    c.force = o.force;
+    c.show_progress = true;
+    m = synth::generate_corpus(c);
+  }
+  const char* noun = o.library ? (m.clips.size() == 1 ? "track" : "tracks") : (m.clips.size() == 1 ? "clip" : "clips");
+  std::cout << "wrote " << m.clips.size() << " " << noun << " to " << o.out << " ("
+            << m.rendered << " rendered, " << m.reused << " already there), manifest "
+            << (std::filesystem::path(o.out) / "manifest.csv").string() << '\n';
+  return 0;
+}
+
+}  // namespace
+
+void add_synth_command(CLI::App& app, CommandStatus& status) {
+  auto opt = std::make_shared<SynthOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "synth", "Generate labeled music: a ten-genre corpus in GTZAN's layout, or (--library) a tagged demo library");
+  cmd->add_option("--out", opt->out, "Output folder")->required();
+  cmd->add_option("--genres", opt->genres, "Comma-separated genres (default: all ten GTZAN genres)");
+  cmd->add_option("--per-genre", opt->per_genre, "Clips per genre (corpus mode)")
+      ->capture_default_str()->check(CLI::Range(1, 99999));
+  cmd->add_option("--seconds", opt->seconds, "Length of every clip or track")
+      ->capture_default_str()->check(CLI::Range(0.1, 3600.0));
+  cmd->add_option("--seed", opt->seed, "Seed: the same options and seed give identical files")->capture_default_str();
+  cmd->add_option("--sample-rate", opt->sample_rate, "Sample rate, Hz")
+      ->capture_default_str()->check(CLI::Range(8000, 96000));
+  cmd->add_option("--format", opt->format, "wav or flac (default: wav for the corpus, flac for --library)")
+      ->check(CLI::IsMember({"wav", "flac"}));
+  cmd->add_option("-j,--jobs", opt->jobs, "Parallel clips (default: all cores); never changes the output")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--soundfont", opt->soundfont,
+                  "General MIDI soundfont (.sf2/.sf3); default: $SOUNDALIKE_SOUNDFONT, then Debian's usual paths");
+  cmd->add_flag("--force", opt->force, "Render every file again, even those an earlier identical run made");
+  cmd->add_flag("--library", opt->library,
+                "Write DIR/<artist>/<album>/<NN title>.flac with tags instead of the genre corpus");
+  cmd->add_option("--artists", opt->artists, "Made-up artists (--library)")
+      ->capture_default_str()->check(CLI::Range(1, 10000));
+  cmd->add_option("--albums-per-artist", opt->albums_per_artist, "Albums per artist (--library)")
+      ->capture_default_str()->check(CLI::Range(1, 100));
+  cmd->add_option("--tracks-per-album", opt->tracks_per_album, "Tracks per album (--library)")
+      ->capture_default_str()->check(CLI::Range(1, 99));
+  cmd->callback([opt, &status] { status.code = run(*opt); });
+}
+
+}  // namespace soundalike::app
