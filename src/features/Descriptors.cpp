@@ -51,11 +51,12 @@ TempoEstimate estimate_tempo(std::span<const float> samples, int sample_rate) {
     aubio_tempo_do(tempo.get(), in.get(), beat.get());
   }
   const double bpm = aubio_tempo_get_bpm(tempo.get());
-  if (std::isfinite(bpm) && bpm > 0) {
-    out.bpm = bpm;
-    const double c = aubio_tempo_get_confidence(tempo.get());
-    out.confidence = std::isfinite(c) ? c : 0.0;
-  }
+  const double c = aubio_tempo_get_confidence(tempo.get());
+  out.confidence = std::isfinite(c) ? c : 0.0;
+  // aubio always names some tempo, even for a steady tone (confidence 0) or noise (~0.1); a click
+  // track reads about 2.4 and rhythmic music more. Below kMinConfidence there is no beat to report.
+  constexpr double kMinConfidence = 0.5;
+  if (std::isfinite(bpm) && bpm > 0 && out.confidence >= kMinConfidence) out.bpm = bpm;
   return out;
 }
 

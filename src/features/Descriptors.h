@@ -19,7 +19,7 @@ struct TempoEstimate {
 };
 
 // aubio's beat tracker (default onset function, ~11.6 ms hops, 4 hops per frame) over the whole clip.
-// bpm 0 when the clip is too short or has no beat. Safe to call from several threads at once.
+// bpm 0 when the clip is shorter than 2 s or aubio's confidence is under 0.5 (no steady beat). Safe to call from several threads at once.
 TempoEstimate estimate_tempo(std::span<const float> samples, int sample_rate);
 
 // 20*log10(rms), floored at -120 dB.
