@@ -4,6 +4,8 @@
 #include <faiss/impl/FaissException.h>
 #include <faiss/index_io.h>
 
+#include <omp.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -76,6 +78,10 @@ class FaissSongIndex final : public SongIndex {
     faiss::SearchParametersHNSW hnsw_params;
     hnsw_params.efSearch = std::max(ef_search_, k);
     const faiss::SearchParameters* params = type_ == "hnsw" ? &hnsw_params : nullptr;
+    // FAISS opens an OpenMP team for every search call, even for one query, and HNSW gives each thread
+    // a visited table the size of the library: for single queries that costs more than the search.
+    // The thread count is a per-thread OpenMP setting, so this does not touch other threads' searches.
+    omp_set_num_threads(1);
     try {
       index_->search(1, q.data(), k, dist.data(), labels.data(), params);
     } catch (const faiss::FaissException& e) {
