@@ -317,3 +317,43 @@ TEST(LibraryIndexing, ModelOptionIsAClearErrorForNow) {
   EXPECT_EQ(r.exit_code, 7);
   EXPECT_NE(r.err.find("not available in this build"), std::string::npos) << r.err;
 }
+
+TEST(LibraryIndexing, CtrlCSavesFinishedFilesAndExits130) {
+  test::TempDir dir;
+  make_library(dir / "lib", 10, 12.0);  // 40 files
+  const fs::path db = dir / "lib.db", out = dir / "out.txt", pidfile = dir / "pid";
+  // The subshell records soundalike's own pid and, once it ends, its exit status.
+  test::run_command("(" + std::string(SOUNDALIKE_CLI) + " index " + test::quote((dir / "lib").string()) + " --db " +
+                    test::quote(db.string()) + " --jobs 1 > " + test::quote(out.string()) + " 2>&1 & echo $! > " +
+                    test::quote(pidfile.string()) + "; wait $!; echo \"rc=$?\" >> " + test::quote(out.string()) +
+                    ") > /dev/null 2>&1 &");
+  int64_t before = 0;
+  for (int i = 0; i < 2000 && before < 2; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    if (!fs::exists(db)) continue;
+    try {
+      before = LibraryDb(db, LibraryDb::Mode::read_only).track_count();
+    } catch (const std::exception&) {
+    }
+  }
+  ASSERT_GE(before, 2);
+  // SIGINT to the soundalike process itself (the subshell waits for it and records its status).
+  const pid_t pid = pid_t(std::stol(test::read_file(pidfile)));
+  ASSERT_GT(pid, 0);
+  ::kill(pid, SIGINT);
+  std::string text;
+  for (int i = 0; i < 1000 && text.find("rc=") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    text = test::read_file(out);
+  }
+  ASSERT_NE(text.find("rc="), std::string::npos) << "index did not stop";
+  const int64_t saved = LibraryDb(db, LibraryDb::Mode::read_only).track_count();
+  if (saved < 40) {
+    EXPECT_NE(text.find("rc=130"), std::string::npos) << text;
+    EXPECT_NE(text.find("interrupted"), std::string::npos) << text;
+  }
+  const auto r = index_dir(dir / "lib", db);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(counts(r.out).unchanged, saved) << r.out;
+  EXPECT_EQ(counts(r.out).indexed, 40 - saved) << r.out;
+}
