@@ -138,7 +138,7 @@ void BM_Search(benchmark::State& state) {
   if (ef > 0) state.counters["build_s"] = f.hnsw_build_s;
 }
 BENCHMARK(BM_Search)
-    ->ArgsProduct({{10000, 100000, 1000000}, {0, 64, 128, 256}})
+    ->ArgsProduct({{10000, 100000, 1000000}, {0, 64, 128, 256, 512, 1024}})
     ->Unit(benchmark::kMillisecond)
     ->Iterations(kQueries);
 

@@ -45,7 +45,13 @@ class FaissSongIndex final : public SongIndex {
  public:
   FaissSongIndex(std::unique_ptr<faiss::Index> index, Metric metric, std::string type, std::vector<int64_t> ids,
                  int ef_search)
-      : index_(std::move(index)), metric_(metric), type_(std::move(type)), ids_(std::move(ids)), ef_search_(ef_search) {}
+      : index_(std::move(index)), metric_(metric), type_(std::move(type)), ids_(std::move(ids)), ef_search_(ef_search) {
+    // FAISS 1.7.3 sizes the candidate heap from the index's own efSearch and reads the per-call
+    // parameter only for its stopping rule, so a larger per-call value alone changes nothing (measured:
+    // identical recall at 128 and 256). Setting it here, before any search runs, keeps search() free of
+    // writes and therefore thread safe.
+    if (auto* h = dynamic_cast<faiss::IndexHNSW*>(index_.get())) h->hnsw.efSearch = ef_search_;
+  }
 
   int dimension() const override { return int(index_->d); }
   Metric metric() const override { return metric_; }

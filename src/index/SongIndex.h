@@ -47,7 +47,7 @@ struct FaissIndexOptions {
   size_t hnsw_threshold = 50000;
   int hnsw_m = 32;                // graph degree
   int hnsw_ef_construction = 80;
-  int hnsw_ef_search = 128;       // search breadth; higher = better recall, slower
+  int hnsw_ef_search = 256;       // search breadth; higher = better recall, slower
 };
 
 // FAISS implementation: IndexFlatL2 / IndexFlatIP (exact) or IndexHNSWFlat. Cosine is inner product
@@ -55,6 +55,6 @@ struct FaissIndexOptions {
 // `expected_size` picks the type when options.type is automatic.
 std::unique_ptr<SongIndex> make_faiss_index(int dimension, const FaissIndexOptions& options, size_t expected_size);
 // Reads a file written by save(). Throws Error(bad_data) naming the file when it is not one.
-std::unique_ptr<SongIndex> load_faiss_index(const std::filesystem::path& path, int hnsw_ef_search = 128);
+std::unique_ptr<SongIndex> load_faiss_index(const std::filesystem::path& path, int hnsw_ef_search = 256);
 
 }  // namespace soundalike
