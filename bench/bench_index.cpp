@@ -9,6 +9,7 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -49,11 +50,30 @@ size_t max_n() {
   return e ? size_t(std::atoll(e)) : size_t(1000000);
 }
 
+// i.i.d. standard normal vectors; with SOUNDALIKE_BENCH_LATENT_DIM=L instead a fixed random linear
+// map of an L-dimensional standard normal plus 5 % isotropic noise: vectors with low intrinsic
+// dimension, closer to what learned embeddings look like.
 std::vector<float> random_vectors(size_t n, uint32_t seed) {
   std::mt19937 g(seed);
   std::normal_distribution<float> u(0.0f, 1.0f);
   std::vector<float> v(n * kDim);
-  for (float& x : v) x = u(g);
+  const char* latent_env = std::getenv("SOUNDALIKE_BENCH_LATENT_DIM");
+  const int latent = latent_env ? std::atoi(latent_env) : 0;
+  if (latent <= 0) {
+    for (float& x : v) x = u(g);
+    return v;
+  }
+  std::mt19937 gm(12345);  // the same map for data and queries
+  std::vector<float> map(static_cast<size_t>(latent) * kDim), z(static_cast<size_t>(latent));
+  for (float& x : map) x = u(gm) / std::sqrt(float(latent));
+  for (size_t i = 0; i < n; ++i) {
+    for (float& x : z) x = u(g);
+    for (int d = 0; d < kDim; ++d) {
+      float s = 0.05f * u(g);
+      for (int l = 0; l < latent; ++l) s += z[size_t(l)] * map[size_t(l) * kDim + size_t(d)];
+      v[i * kDim + size_t(d)] = s;
+    }
+  }
   return v;
 }
 

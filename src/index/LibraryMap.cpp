@@ -68,7 +68,7 @@ RgbImage render_map(const std::vector<MapPoint>& points, const MapOptions& o) {
   };
   for (const auto& p : points) {
     const auto [x, y] = px(p);
-    img.fill_rect(x - 2, y - 2, 5, 5, label_colour(p.label));
+    img.fill_rect(x - 3, y - 3, 7, 7, label_colour(p.label));
   }
   for (const auto& p : points)
     if (o.highlight.contains(p.id)) {

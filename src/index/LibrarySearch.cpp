@@ -55,7 +55,9 @@ std::shared_ptr<const SongIndex> LibrarySearch::build(int64_t generation) {
     if (!j.is_object() || j.value("generation", int64_t(-1)) != generation || j.value("kind", "") != kind_) continue;
     try {
       auto loaded = load_faiss_index(path, options_.hnsw_ef_search);
-      if (loaded->metric() != options_.metric) continue;
+      // A stamp from one writer beside an index file from another (two processes saving at once)
+      // would disagree on the count: rebuild rather than trust either.
+      if (loaded->metric() != options_.metric || loaded->size() != j.value("count", size_t(0))) continue;
       loaded_ = true;
       return loaded;
     } catch (const Error&) {
