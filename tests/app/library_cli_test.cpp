@@ -357,3 +357,34 @@ TEST(LibraryIndexing, CtrlCSavesFinishedFilesAndExits130) {
   EXPECT_EQ(counts(r.out).unchanged, saved) << r.out;
   EXPECT_EQ(counts(r.out).indexed, 40 - saved) << r.out;
 }
+
+TEST(LibraryIndexing, TagsArtistLimitsAndExclusions) {
+  test::TempDir dir;
+  fs::create_directories(dir / "lib");
+  for (int i = 0; i < 8; ++i) {
+    const fs::path wav = dir / ("s" + std::to_string(i) + ".wav");
+    test::write_wav(wav, test::generate_style(i % 2 == 0 ? 0 : 2, uint32_t(i + 1), 3.0, kRate), kRate);
+    const std::string artist = i < 4 ? "Alpha" : "Beta";
+    test::ffmpeg_convert(wav, dir / "lib" / ("song" + std::to_string(i) + ".flac"),
+                         "-metadata artist=" + artist + " -metadata title=Song" + std::to_string(i) + " -metadata genre=Test");
+  }
+  auto r = index_dir(dir / "lib", dir / "lib.db");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const fs::path db = dir / "lib.db";
+  const std::string query = (dir / "lib" / "song0.flac").string();
+  auto j = similar_json(db, query, "-k 7");
+  ASSERT_EQ(j.at("results").size(), 7u);
+  EXPECT_EQ(j.at("query").at("artist"), "Alpha");
+  EXPECT_EQ(j.at("results").at(0).at("label"), "Test");  // no classifier labels: the genre tag
+  j = similar_json(db, query, "-k 7 --max-per-artist 1");
+  std::map<std::string, int> per_artist;
+  for (const auto& x : j.at("results")) ++per_artist[x.at("artist").get<std::string>()];
+  EXPECT_EQ(per_artist["Alpha"], 1);
+  EXPECT_EQ(per_artist["Beta"], 1);
+  EXPECT_EQ(j.at("results").size(), 2u);
+  j = similar_json(db, query, "-k 7 --exclude-artist beta");
+  EXPECT_EQ(j.at("results").size(), 3u);
+  for (const auto& x : j.at("results")) EXPECT_EQ(x.at("artist"), "Alpha");
+  r = test::run_cli("similar " + test::quote(query) + " --db " + test::quote(db.string()) + " -k 3");
+  EXPECT_NE(r.out.find("Alpha \u2013 Song"), std::string::npos) << r.out;
+}
