@@ -12,5 +12,10 @@ struct CommandStatus {
 void add_info_command(CLI::App& app, CommandStatus& status);
 void add_spectrogram_command(CLI::App& app, CommandStatus& status);
 void add_synth_command(CLI::App& app, CommandStatus& status);
+void add_index_command(CLI::App& app, CommandStatus& status);
+void add_similar_command(CLI::App& app, CommandStatus& status);
+void add_path_command(CLI::App& app, CommandStatus& status);
+void add_map_command(CLI::App& app, CommandStatus& status);
+void add_stats_command(CLI::App& app, CommandStatus& status);
 
 }  // namespace soundalike::app

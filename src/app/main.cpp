@@ -18,6 +18,11 @@ int main(int argc, char** argv) {
   app::add_info_command(app, status);
   app::add_spectrogram_command(app, status);
   app::add_synth_command(app, status);
+  app::add_index_command(app, status);
+  app::add_similar_command(app, status);
+  app::add_path_command(app, status);
+  app::add_map_command(app, status);
+  app::add_stats_command(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,48 @@
+#include "app/FeatureChoice.h"
+
+#include "common/Error.h"
+#include "features/MfccExtractor.h"
+
+namespace soundalike::app {
+
+std::unique_ptr<FeatureExtractor> choose_features(const std::string& features, const std::string& model_path) {
+  if (!features.empty() && !model_path.empty())
+    throw Error(ExitCode::usage, "give either --features or --model, not both");
+  if (!model_path.empty())
+    throw Error(ExitCode::bad_model, model_path + ": CNN models are not available in this build yet; use --features mfcc");
+  if (features.empty() || features == "mfcc") return std::make_unique<MfccExtractor>();
+  throw Error(ExitCode::usage, "unknown --features '" + features + "' (available: mfcc)");
+}
+
+std::unique_ptr<FeatureExtractor> extractor_for_kind(const std::string& kind, const std::string& model_path) {
+  if (kind == "mfcc-v1") return std::make_unique<MfccExtractor>();
+  if (!model_path.empty()) {
+    auto e = choose_features("", model_path);
+    return e->kind() == kind ? std::move(e) : nullptr;
+  }
+  return nullptr;
+}
+
+}  // namespace soundalike::app
+
+#include "index/LibraryDb.h"
+
+namespace soundalike::app {
+
+std::string library_kind(const LibraryDb& db, const std::string& features, const std::string& model_path) {
+  const auto kinds = db.kinds();
+  if (kinds.empty())
+    throw InputError(ExitCode::bad_data, db.path(), "the library holds no vectors yet; run `soundalike index` first");
+  if (!features.empty() || !model_path.empty()) {
+    const std::string kind = choose_features(features, model_path)->kind();
+    for (const auto& [k, n] : kinds)
+      if (k == kind) return kind;
+    throw InputError(ExitCode::usage, db.path(), "the library has no vectors of kind " + kind + "; index it with that choice first");
+  }
+  if (kinds.size() == 1) return kinds.front().first;
+  std::string names;
+  for (const auto& [k, n] : kinds) names += (names.empty() ? "" : ", ") + k;
+  throw InputError(ExitCode::usage, db.path(), "the library holds several kinds (" + names + "); choose one with --features or --model");
+}
+
+}  // namespace soundalike::app

@@ -1,0 +1,61 @@
+#include "app/LibraryOutput.h"
+
+#include <cmath>
+#include <cstdio>
+#include <fstream>
+
+#include "common/Error.h"
+
+namespace soundalike::app {
+
+std::string artist_title(const TrackRow& t) {
+  const std::string title = t.tags.title.empty() ? std::filesystem::path(t.path).stem().string() : t.tags.title;
+  return t.tags.artist.empty() ? title : t.tags.artist + " \u2013 " + title;
+}
+
+void print_table(std::span<const Recommendation> rows) {
+  std::printf("%4s  %9s  %-40s  %5s  %-12s  %s\n", "rank", "distance", "artist \u2013 title", "bpm", "label", "path");
+  for (const Recommendation& r : rows) {
+    const std::string bpm = r.track.descriptors.bpm > 0 ? std::to_string(int(std::lround(r.track.descriptors.bpm))) : "-";
+    std::printf("%4d  %9.4f  %-40s  %5s  %-12s  %s\n", r.rank, r.distance, artist_title(r.track).c_str(), bpm.c_str(),
+                r.label.empty() ? "-" : r.label.c_str(), r.track.path.c_str());
+  }
+}
+
+nlohmann::json to_json(const Recommendation& r) {
+  return {{"rank", r.rank},
+          {"id", r.track.id},
+          {"distance", r.distance},
+          {"path", r.track.path},
+          {"title", r.track.tags.title},
+          {"artist", r.track.tags.artist},
+          {"bpm", r.track.descriptors.bpm},
+          {"label", r.label}};
+}
+
+nlohmann::json to_json(const QueryTrack& q) {
+  return {{"id", q.id ? nlohmann::json(*q.id) : nlohmann::json(nullptr)},
+          {"path", q.track.path},
+          {"title", q.track.tags.title},
+          {"artist", q.track.tags.artist},
+          {"bpm", q.track.descriptors.bpm}};
+}
+
+namespace {
+// Plain ASCII separator: many players read .m3u as Latin-1.
+std::string m3u_name(const TrackRow& t) {
+  const std::string title = t.tags.title.empty() ? std::filesystem::path(t.path).stem().string() : t.tags.title;
+  return t.tags.artist.empty() ? title : t.tags.artist + " - " + title;
+}
+}  // namespace
+
+void write_m3u(const std::filesystem::path& out, std::span<const Recommendation> rows) {
+  std::ofstream f(out, std::ios::trunc);
+  if (!f) throw InputError(ExitCode::cannot_write, out, "cannot write the playlist");
+  f << "#EXTM3U\n";
+  for (const Recommendation& r : rows)
+    f << "#EXTINF:" << long(std::lround(r.track.duration)) << "," << m3u_name(r.track) << "\n" << r.track.path << "\n";
+  if (!f) throw InputError(ExitCode::cannot_write, out, "cannot write the playlist");
+}
+
+}  // namespace soundalike::app

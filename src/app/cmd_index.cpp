@@ -1,0 +1,89 @@
+#include <csignal>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "app/Commands.h"
+#include "app/FeatureChoice.h"
+#include "common/Error.h"
+#include "index/Indexer.h"
+
+namespace soundalike::app {
+namespace {
+
+// Set by SIGINT/SIGTERM. A signal handler can only talk to the program through a flag like this,
+// so this is the one piece of process-wide mutable state.
+volatile std::sig_atomic_t g_stop_requested = 0;
+extern "C" void on_stop_signal(int) { g_stop_requested = 1; }
+
+struct IndexOptions {
+  std::vector<std::string> roots;
+  std::string db;
+  std::string features;
+  std::string model;
+  int jobs = 0;
+  bool prune = false;
+};
+
+int run(const IndexOptions& o) {
+  const auto extractor = choose_features(o.features, o.model);
+  LibraryDb db(o.db, LibraryDb::Mode::read_write);
+  IndexerOptions io;
+  for (const auto& r : o.roots) io.roots.emplace_back(r);
+  io.jobs = o.jobs;
+  io.prune = o.prune;
+  io.cancelled = [] { return g_stop_requested != 0; };
+  g_stop_requested = 0;
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  struct sigaction old_int {}, old_term {};
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  IndexSummary s;
+  try {
+    s = run_indexer(db, *extractor, io);
+  } catch (...) {
+    sigaction(SIGINT, &old_int, nullptr);
+    sigaction(SIGTERM, &old_term, nullptr);
+    throw;
+  }
+  sigaction(SIGINT, &old_int, nullptr);
+  sigaction(SIGTERM, &old_term, nullptr);
+
+  std::printf("%zu audio files found: %zu indexed, %zu unchanged, %zu failed", s.found, s.indexed, s.unchanged,
+              s.failed + s.failed_before);
+  if (s.failed_before) std::printf(" (%zu in earlier runs, unchanged since)", s.failed_before);
+  if (s.pruned) std::printf(", %zu pruned", s.pruned);
+  if (s.missing) std::printf(", %zu missing (run with --prune to remove them)", s.missing);
+  std::printf("; features %s; library %s\n", extractor->kind().c_str(), o.db.c_str());
+  if (!s.failures.empty()) {
+    std::printf("failed files:\n");
+    for (const auto& f : s.failures) std::printf("  %s: %s\n", f.path.c_str(), f.reason.c_str());
+  }
+  if (s.interrupted) {
+    std::fprintf(stderr, "soundalike: interrupted; finished files are saved, run the same command again to go on\n");
+    return int(ExitCode::interrupted);
+  }
+  if (!s.failures.empty()) return int(ExitCode::partial);
+  return 0;
+}
+
+}  // namespace
+
+void add_index_command(CLI::App& app, CommandStatus& status) {
+  auto o = std::make_shared<IndexOptions>();
+  CLI::App* cmd = app.add_subcommand("index", "Add the audio files under folders to a library database (incremental)");
+  cmd->add_option("dirs", o->roots, "Folders (walked recursively) or audio files")->required();
+  cmd->add_option("--db", o->db, "Library database file (created when missing)")->required();
+  cmd->add_option("--features", o->features, "Feature kind: mfcc (default for now)");
+  cmd->add_option("--model", o->model, "A CNN model file (not available in this build yet)");
+  cmd->add_option("--jobs,-j", o->jobs, "Worker threads (default: all cores)");
+  cmd->add_flag("--prune", o->prune, "Remove library tracks whose file no longer exists");
+  cmd->footer("Exit status: 0 all files indexed or unchanged; 6 some files failed (listed, recorded in the "
+              "library, retried when they change); 130 interrupted (finished files are kept).");
+  cmd->callback([o, &status] { status.code = run(*o); });
+}
+
+}  // namespace soundalike::app

@@ -1,0 +1,49 @@
+#pragma once
+// `soundalike index`: walks folders, analyses new and changed audio files on all cores and commits
+// each finished file from one writer thread, so an interruption (Ctrl-C, kill -9) loses no finished work.
+#include <atomic>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "features/FeatureExtractor.h"
+#include "index/LibraryDb.h"
+#include "index/TrackAnalyzer.h"
+
+namespace soundalike {
+
+// Lower-case extensions (with the dot) that the walk treats as audio.
+bool is_audio_extension(const std::filesystem::path& path);
+
+struct IndexerOptions {
+  std::vector<std::filesystem::path> roots;  // folders (walked recursively) or single files
+  int jobs = 0;                              // 0 = all cores
+  bool prune = false;                        // remove tracks whose file no longer exists
+  bool progress = true;                      // a progress bar when stderr is a terminal
+  AnalysisOptions analysis;
+  // Polled between files: when it returns true, no new file starts, finished ones are committed.
+  std::function<bool()> cancelled;
+};
+
+struct IndexFailure {
+  std::string path;
+  std::string reason;
+  int exit_code = 0;
+};
+
+struct IndexSummary {
+  size_t found = 0;       // audio files found under the roots
+  size_t indexed = 0;     // analysed and stored in this run
+  size_t unchanged = 0;   // skipped: same size and mtime as stored
+  size_t failed = 0;      // failed in this run
+  size_t failed_before = 0;  // unchanged files that failed in an earlier run (not retried)
+  size_t pruned = 0;      // removed because their file vanished (--prune)
+  size_t missing = 0;     // vanished files left in the library (no --prune)
+  bool interrupted = false;
+  std::vector<IndexFailure> failures;  // this run's and earlier unchanged ones, by path
+};
+
+IndexSummary run_indexer(LibraryDb& db, const FeatureExtractor& extractor, const IndexerOptions& options);
+
+}  // namespace soundalike

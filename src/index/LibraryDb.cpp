@@ -1,0 +1,373 @@
+#include "index/LibraryDb.h"
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <cstring>
+
+#include "common/Error.h"
+
+namespace soundalike {
+namespace {
+
+// A prepared statement; values are always bound, never spliced into SQL text.
+class Statement {
+ public:
+  Statement(sqlite3* db, std::string_view sql, const std::filesystem::path& path) : db_(db), path_(path) {
+    if (sqlite3_prepare_v2(db, sql.data(), int(sql.size()), &stmt_, nullptr) != SQLITE_OK) fail("prepare");
+  }
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+
+  Statement& bind(int i, int64_t v) { return check(sqlite3_bind_int64(stmt_, i, v)); }
+  Statement& bind(int i, int v) { return check(sqlite3_bind_int64(stmt_, i, v)); }
+  Statement& bind(int i, double v) { return check(sqlite3_bind_double(stmt_, i, v)); }
+  Statement& bind(int i, std::string_view v) {
+    return check(sqlite3_bind_text(stmt_, i, v.data(), int(v.size()), SQLITE_TRANSIENT));
+  }
+  Statement& bind_text_or_null(int i, std::string_view v) { return v.empty() ? bind_null(i) : bind(i, v); }
+  Statement& bind_null(int i) { return check(sqlite3_bind_null(stmt_, i)); }
+  Statement& bind_blob(int i, std::span<const float> v) {
+    return check(sqlite3_bind_blob(stmt_, i, v.data(), int(v.size_bytes()), SQLITE_TRANSIENT));
+  }
+  // true while a row is available
+  bool step() {
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) return true;
+    if (rc == SQLITE_DONE) return false;
+    fail("step");
+    return false;
+  }
+  void run() {
+    while (step()) {
+    }
+    sqlite3_reset(stmt_);
+  }
+  void reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  int64_t i64(int c) const { return sqlite3_column_int64(stmt_, c); }
+  double f64(int c) const { return sqlite3_column_double(stmt_, c); }
+  bool is_null(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
+  std::string text(int c) const {
+    const auto* p = sqlite3_column_text(stmt_, c);
+    return p ? std::string(reinterpret_cast<const char*>(p), size_t(sqlite3_column_bytes(stmt_, c))) : std::string();
+  }
+  std::vector<float> floats(int c) const {
+    const void* p = sqlite3_column_blob(stmt_, c);
+    const size_t n = size_t(sqlite3_column_bytes(stmt_, c)) / sizeof(float);
+    std::vector<float> v(n);
+    if (n) std::memcpy(v.data(), p, n * sizeof(float));
+    return v;
+  }
+
+ private:
+  Statement& check(int rc) {
+    if (rc != SQLITE_OK) fail("bind");
+    return *this;
+  }
+  [[noreturn]] void fail(const char* what) const {
+    const int code = sqlite3_errcode(db_);
+    const ExitCode exit = (code == SQLITE_NOTADB || code == SQLITE_CORRUPT) ? ExitCode::bad_data
+                          : (code == SQLITE_READONLY || code == SQLITE_FULL || code == SQLITE_CANTOPEN) ? ExitCode::cannot_write
+                                                                                                         : ExitCode::bad_data;
+    throw InputError(exit, path_, std::string("library database error (") + what + "): " + sqlite3_errmsg(db_));
+  }
+  sqlite3* db_;
+  sqlite3_stmt* stmt_ = nullptr;
+  const std::filesystem::path& path_;
+};
+
+void exec(sqlite3* db, const char* sql, const std::filesystem::path& path) {
+  char* msg = nullptr;
+  if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
+    std::string m = msg ? msg : sqlite3_errmsg(db);
+    sqlite3_free(msg);
+    const int code = sqlite3_errcode(db);
+    throw InputError(code == SQLITE_READONLY ? ExitCode::cannot_write : ExitCode::bad_data, path,
+                     "library database error: " + m);
+  }
+}
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tracks(
+  id INTEGER PRIMARY KEY,
+  path TEXT NOT NULL UNIQUE,
+  size INTEGER NOT NULL,
+  mtime_ns INTEGER NOT NULL,
+  content_hash TEXT,
+  duration REAL,
+  title TEXT, artist TEXT, album TEXT, genre TEXT, track_no INTEGER,
+  bpm REAL, tempo_confidence REAL, loudness_db REAL, centroid_hz REAL,
+  error TEXT,
+  error_code INTEGER,
+  indexed_at INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS tracks_hash ON tracks(content_hash);
+CREATE TABLE IF NOT EXISTS embeddings(
+  track_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  dim INTEGER NOT NULL,
+  vector BLOB NOT NULL,
+  labels TEXT NOT NULL DEFAULT '[]',
+  PRIMARY KEY(track_id, kind));
+CREATE INDEX IF NOT EXISTS embeddings_kind ON embeddings(kind);
+CREATE VIEW IF NOT EXISTS failures AS SELECT id, path, error, error_code FROM tracks WHERE error IS NOT NULL;
+INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1'), ('generation', '0');
+)sql";
+
+constexpr const char* kTrackColumns =
+    "id, path, size, mtime_ns, content_hash, duration, title, artist, album, genre, track_no, bpm, "
+    "tempo_confidence, loudness_db, centroid_hz, error, error_code";
+
+TrackRow read_track(const Statement& s) {
+  TrackRow t;
+  t.id = s.i64(0);
+  t.path = s.text(1);
+  t.size = s.i64(2);
+  t.mtime_ns = s.i64(3);
+  t.content_hash = s.text(4);
+  t.duration = s.f64(5);
+  t.tags.title = s.text(6);
+  t.tags.artist = s.text(7);
+  t.tags.album = s.text(8);
+  t.tags.genre = s.text(9);
+  if (!s.is_null(10)) t.tags.track = int(s.i64(10));
+  t.descriptors.bpm = s.f64(11);
+  t.descriptors.tempo_confidence = s.f64(12);
+  t.descriptors.loudness_db = s.is_null(13) ? -120.0 : s.f64(13);
+  t.descriptors.centroid_hz = s.f64(14);
+  t.error = s.text(15);
+  t.error_code = int(s.i64(16));
+  return t;
+}
+
+std::string labels_json(const std::vector<LabelScore>& labels) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& l : labels) j.push_back({{"label", l.label}, {"probability", l.probability}});
+  return j.dump();
+}
+
+std::vector<LabelScore> parse_labels(const std::string& text) {
+  std::vector<LabelScore> out;
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_array()) return out;
+  for (const auto& e : j)
+    if (e.is_object() && e.contains("label")) out.push_back({e.value("label", ""), e.value("probability", 0.0f)});
+  return out;
+}
+
+}  // namespace
+
+void LibraryDb::Closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+
+LibraryDb::LibraryDb(const std::filesystem::path& path, Mode mode) : path_(path), mode_(mode) {
+  if (mode == Mode::read_only && !std::filesystem::exists(path))
+    throw InputError(ExitCode::not_found, path, "no such library database (create it with `soundalike index`)");
+  const int flags = (mode == Mode::read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_FULLMUTEX;
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, flags, nullptr);
+  db_.reset(raw);
+  if (rc != SQLITE_OK)
+    throw InputError(mode == Mode::read_only ? ExitCode::bad_data : ExitCode::cannot_write, path,
+                     std::string("cannot open the library database: ") + (raw ? sqlite3_errmsg(raw) : "out of memory"));
+  // The writer and readers (a server beside `index`) wait for each other's locks instead of failing.
+  sqlite3_busy_timeout(db_.get(), 10000);
+  if (mode == Mode::read_write) {
+    // WAL: readers never block the writer; synchronous=NORMAL keeps every committed transaction through
+    // a crash or kill -9 of the process (only a power loss may drop the last ones).
+    exec(db_.get(), "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", path_);
+    exec(db_.get(), kSchema, path_);
+  }
+  Statement s(db_.get(), "SELECT value FROM meta WHERE key = 'schema_version'", path_);
+  if (!s.step()) throw InputError(ExitCode::bad_data, path, "not a soundalike library (no schema version)");
+  const int version = std::atoi(s.text(0).c_str());
+  if (version < 1 || version > kLibrarySchemaVersion)
+    throw InputError(ExitCode::bad_data, path,
+                     "library schema version " + std::to_string(version) + " is not supported by this build (expects " +
+                         std::to_string(kLibrarySchemaVersion) + ")");
+}
+
+LibraryDb::~LibraryDb() = default;
+
+std::vector<int64_t> LibraryDb::commit(std::span<const TrackUpdate> updates) {
+  std::lock_guard lock(mutex_);
+  sqlite3* db = db_.get();
+  std::vector<int64_t> ids;
+  exec(db, "BEGIN IMMEDIATE", path_);
+  try {
+    Statement up(db,
+                 "INSERT INTO tracks(path, size, mtime_ns, content_hash, duration, title, artist, album, genre, "
+                 "track_no, bpm, tempo_confidence, loudness_db, centroid_hz, error, error_code, indexed_at) "
+                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, strftime('%s','now')) "
+                 "ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns, "
+                 "content_hash=excluded.content_hash, duration=excluded.duration, title=excluded.title, "
+                 "artist=excluded.artist, album=excluded.album, genre=excluded.genre, track_no=excluded.track_no, "
+                 "bpm=excluded.bpm, tempo_confidence=excluded.tempo_confidence, loudness_db=excluded.loudness_db, "
+                 "centroid_hz=excluded.centroid_hz, error=excluded.error, error_code=excluded.error_code, "
+                 "indexed_at=excluded.indexed_at "
+                 "RETURNING id",
+                 path_);
+    Statement clear(db, "DELETE FROM embeddings WHERE track_id = ?1", path_);
+    Statement emb(db, "INSERT INTO embeddings(track_id, kind, dim, vector, labels) VALUES(?1, ?2, ?3, ?4, ?5)", path_);
+    for (const TrackUpdate& u : updates) {
+      const TrackRow& t = u.track;
+      up.reset();
+      up.bind(1, std::string_view(t.path)).bind(2, t.size).bind(3, t.mtime_ns);
+      up.bind_text_or_null(4, t.content_hash).bind(5, t.duration);
+      up.bind_text_or_null(6, t.tags.title).bind_text_or_null(7, t.tags.artist);
+      up.bind_text_or_null(8, t.tags.album).bind_text_or_null(9, t.tags.genre);
+      if (t.tags.track) up.bind(10, *t.tags.track);
+      else up.bind_null(10);
+      if (t.failed()) {
+        for (int c = 11; c <= 14; ++c) up.bind_null(c);
+        up.bind(15, std::string_view(t.error)).bind(16, t.error_code);
+      } else {
+        up.bind(11, t.descriptors.bpm).bind(12, t.descriptors.tempo_confidence);
+        up.bind(13, t.descriptors.loudness_db).bind(14, t.descriptors.centroid_hz);
+        up.bind_null(15).bind_null(16);
+      }
+      if (!up.step()) throw InputError(ExitCode::internal, path_, "upsert returned no id");
+      const int64_t id = up.i64(0);
+      up.run();
+      ids.push_back(id);
+      clear.reset();
+      clear.bind(1, id).run();
+      if (u.embedding) {
+        emb.reset();
+        emb.bind(1, id).bind(2, std::string_view(u.embedding->kind)).bind(3, int(u.embedding->vector.size()));
+        emb.bind_blob(4, u.embedding->vector).bind(5, std::string_view(labels_json(u.embedding->labels)));
+        emb.run();
+      }
+    }
+    exec(db, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'", path_);
+    exec(db, "COMMIT", path_);
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+  return ids;
+}
+
+void LibraryDb::remove(std::span<const int64_t> ids) {
+  std::lock_guard lock(mutex_);
+  sqlite3* db = db_.get();
+  exec(db, "BEGIN IMMEDIATE", path_);
+  try {
+    Statement del(db, "DELETE FROM tracks WHERE id = ?1", path_);
+    for (int64_t id : ids) {
+      del.reset();
+      del.bind(1, id).run();
+    }
+    exec(db, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'", path_);
+    exec(db, "COMMIT", path_);
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+std::unordered_map<std::string, FileState> LibraryDb::file_states(std::string_view kind) const {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(),
+              "SELECT t.id, t.path, t.size, t.mtime_ns, t.error IS NOT NULL, "
+              "EXISTS(SELECT 1 FROM embeddings e WHERE e.track_id = t.id AND e.kind = ?1) FROM tracks t",
+              path_);
+  s.bind(1, kind);
+  std::unordered_map<std::string, FileState> out;
+  while (s.step()) out[s.text(1)] = {s.i64(0), s.i64(2), s.i64(3), s.i64(4) != 0, s.i64(5) != 0};
+  return out;
+}
+
+std::optional<TrackRow> LibraryDb::track(int64_t id) const {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE id = ?1", path_);
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  return read_track(s);
+}
+
+std::optional<TrackRow> LibraryDb::track_by_path(std::string_view p) const {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE path = ?1", path_);
+  s.bind(1, p);
+  if (!s.step()) return std::nullopt;
+  return read_track(s);
+}
+
+std::vector<TrackRow> LibraryDb::tracks() const {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE error IS NULL ORDER BY id", path_);
+  std::vector<TrackRow> out;
+  while (s.step()) out.push_back(read_track(s));
+  return out;
+}
+
+std::vector<TrackRow> LibraryDb::failures() const {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE error IS NOT NULL ORDER BY path",
+              path_);
+  std::vector<TrackRow> out;
+  while (s.step()) out.push_back(read_track(s));
+  return out;
+}
+
+std::vector<std::pair<std::string, int64_t>> LibraryDb::kinds() const {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), "SELECT kind, COUNT(*) FROM embeddings GROUP BY kind ORDER BY COUNT(*) DESC, kind", path_);
+  std::vector<std::pair<std::string, int64_t>> out;
+  while (s.step()) out.emplace_back(s.text(0), s.i64(1));
+  return out;
+}
+
+VectorSet LibraryDb::vectors(std::string_view kind) const {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), "SELECT track_id, dim, vector FROM embeddings WHERE kind = ?1 ORDER BY track_id", path_);
+  s.bind(1, kind);
+  VectorSet out;
+  while (s.step()) {
+    const int dim = int(s.i64(1));
+    std::vector<float> v = s.floats(2);
+    if (out.dimension == 0) out.dimension = dim;
+    if (dim != out.dimension || int(v.size()) != dim)
+      throw InputError(ExitCode::bad_data, path_,
+                       "embedding of track " + std::to_string(s.i64(0)) + " has the wrong size for kind " + std::string(kind));
+    out.ids.push_back(s.i64(0));
+    out.data.insert(out.data.end(), v.begin(), v.end());
+  }
+  return out;
+}
+
+std::optional<EmbeddingRow> LibraryDb::embedding(int64_t track_id, std::string_view kind) const {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), "SELECT vector, labels FROM embeddings WHERE track_id = ?1 AND kind = ?2", path_);
+  s.bind(1, track_id).bind(2, kind);
+  if (!s.step()) return std::nullopt;
+  return EmbeddingRow{std::string(kind), s.floats(0), parse_labels(s.text(1))};
+}
+
+std::vector<int64_t> LibraryDb::ids_with_hash(std::string_view hash) const {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), "SELECT id FROM tracks WHERE content_hash = ?1 AND error IS NULL", path_);
+  s.bind(1, hash);
+  std::vector<int64_t> out;
+  while (s.step()) out.push_back(s.i64(0));
+  return out;
+}
+
+int64_t LibraryDb::generation() const {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'", path_);
+  return s.step() ? s.i64(0) : 0;
+}
+
+int64_t LibraryDb::track_count() const {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), "SELECT COUNT(*) FROM tracks WHERE error IS NULL", path_);
+  return s.step() ? s.i64(0) : 0;
+}
+
+}  // namespace soundalike

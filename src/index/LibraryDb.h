@@ -1,0 +1,110 @@
+#pragma once
+// The song library: one SQLite file (WAL mode) holding every track's file state, tags, descriptors,
+// errors and one embedding per feature kind. Schema in docs/library.md; version in meta.schema_version.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "audio/AudioDecoder.h"
+#include "features/Descriptors.h"
+#include "features/FeatureExtractor.h"
+
+struct sqlite3;
+
+namespace soundalike {
+
+inline constexpr int kLibrarySchemaVersion = 1;
+
+struct TrackRow {
+  int64_t id = 0;
+  std::string path;          // absolute, lexically normal
+  int64_t size = 0;          // bytes
+  int64_t mtime_ns = 0;      // modification time, nanoseconds since the file clock's epoch
+  std::string content_hash;  // 16 hex digits over the whole file (duplicates share it)
+  double duration = 0.0;     // seconds
+  AudioTags tags;
+  Descriptors descriptors;
+  std::string error;         // empty when the track was indexed; else why it failed
+  int error_code = 0;        // the ExitCode of that failure
+  bool failed() const { return !error.empty(); }
+};
+
+struct EmbeddingRow {
+  std::string kind;
+  std::vector<float> vector;
+  std::vector<LabelScore> labels;  // top labels, best first (empty for kinds that do not classify)
+};
+
+// What the indexer needs to decide whether a file changed.
+struct FileState {
+  int64_t id = 0;
+  int64_t size = 0;
+  int64_t mtime_ns = 0;
+  bool failed = false;
+  bool has_embedding = false;  // of the kind asked for
+};
+
+struct TrackUpdate {
+  TrackRow track;                         // keyed by path; id is ignored
+  std::optional<EmbeddingRow> embedding;  // none for a failure
+};
+
+struct VectorSet {
+  int dimension = 0;
+  std::vector<int64_t> ids;
+  std::vector<float> data;  // row-major, ids.size() x dimension
+};
+
+// One connection guarded by a mutex: every method is safe to call from several threads at once. Open
+// read-only in a server while `index` writes from another process: WAL lets readers see the last
+// committed state without blocking the writer.
+class LibraryDb {
+ public:
+  enum class Mode { read_only, read_write };
+  // read_write creates the file and schema when missing. Throws Error(not_found) for a missing file in
+  // read_only mode, Error(bad_data) when the file is not a soundalike library or is newer than this build.
+  LibraryDb(const std::filesystem::path& path, Mode mode);
+  ~LibraryDb();
+  LibraryDb(const LibraryDb&) = delete;
+  LibraryDb& operator=(const LibraryDb&) = delete;
+
+  const std::filesystem::path& path() const { return path_; }
+  bool read_only() const { return mode_ == Mode::read_only; }
+
+  // Writes, each one transaction (all or nothing), each bumping the generation counter.
+  // Upserts by path; a new embedding replaces every embedding the track had (the file changed).
+  std::vector<int64_t> commit(std::span<const TrackUpdate> updates);
+  void remove(std::span<const int64_t> ids);
+
+  // Reads.
+  std::unordered_map<std::string, FileState> file_states(std::string_view kind) const;
+  std::optional<TrackRow> track(int64_t id) const;
+  std::optional<TrackRow> track_by_path(std::string_view path) const;
+  std::vector<TrackRow> tracks() const;    // indexed ones, by id
+  std::vector<TrackRow> failures() const;  // failed ones, by path
+  std::vector<std::pair<std::string, int64_t>> kinds() const;  // kind -> number of vectors
+  VectorSet vectors(std::string_view kind) const;
+  std::optional<EmbeddingRow> embedding(int64_t track_id, std::string_view kind) const;
+  std::vector<int64_t> ids_with_hash(std::string_view content_hash) const;
+  // Increases with every committed change; a saved search index remembers the value it was built at.
+  int64_t generation() const;
+  int64_t track_count() const;
+
+ private:
+  std::filesystem::path path_;
+  Mode mode_;
+  struct Closer {
+    void operator()(sqlite3* db) const;
+  };
+  std::unique_ptr<sqlite3, Closer> db_;
+  mutable std::mutex mutex_;
+};
+
+}  // namespace soundalike
