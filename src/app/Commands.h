@@ -11,5 +11,10 @@ struct CommandStatus {
 
 void add_info_command(CLI::App& app, CommandStatus& status);
 void add_spectrogram_command(CLI::App& app, CommandStatus& status);
+void add_train_command(CLI::App& app, CommandStatus& status);
+void add_evaluate_command(CLI::App& app, CommandStatus& status);
+void add_embed_command(CLI::App& app, CommandStatus& status);
+void add_classify_command(CLI::App& app, CommandStatus& status);
+void add_compare_command(CLI::App& app, CommandStatus& status);
 
 }  // namespace soundalike::app

@@ -17,6 +17,11 @@ int main(int argc, char** argv) {
   app::CommandStatus status;
   app::add_info_command(app, status);
   app::add_spectrogram_command(app, status);
+  app::add_train_command(app, status);
+  app::add_evaluate_command(app, status);
+  app::add_embed_command(app, status);
+  app::add_classify_command(app, status);
+  app::add_compare_command(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
