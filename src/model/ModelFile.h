@@ -29,7 +29,7 @@ inline constexpr uint32_t kModelFormatVersion = 1;
 struct BackboneSpec {
   std::string name = "compact";  // compact | resnet50v2 | vgg19 | xception | torchscript
   int in_channels = 1;           // the network's own input channels; a 1-channel spectrogram is repeated
-  int width = 0;                 // compact only: channels of the first block (0 = default, 24)
+  int width = 0;                 // compact only: channels of the first layer (0 = default, 16)
 };
 void to_json(nlohmann::json& j, const BackboneSpec& s);
 void from_json(const nlohmann::json& j, BackboneSpec& s);
