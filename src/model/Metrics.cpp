@@ -161,7 +161,7 @@ void write_confusion_png(const std::filesystem::path& path, const Classification
   for (int p = 0; p < n; ++p)  // column labels, staggered so that neighbours do not overlap
     img.text(left + p * cellpx, top + n * cellpx + 6 + (p % 3) * 12, r.labels[size_t(p)].substr(0, 8), Rgb{0, 0, 0});
   char buf[128];
-  std::snprintf(buf, sizeof buf, "ACCURACY %.3f  F1 %.3f  P@10 %.3f", r.accuracy, r.f1, r.p_at_10);
+  std::snprintf(buf, sizeof buf, "ACCURACY %.3f  F1 %.3f  P10 %.3f", r.accuracy, r.f1, r.p_at_10);
   img.text(8, top + n * cellpx + 50, buf, Rgb{0, 0, 0});
   write_png(path, img);
 }

@@ -194,6 +194,14 @@ TEST_F(Training, CliTrainEvaluateEmbedClassify) {
   EXPECT_EQ(r.exit_code, int(ExitCode::usage));
   EXPECT_NE(r.err.find("--model"), std::string::npos);
 
+  r = test::run_cli("compare " + test::quote(data.string()) + " --backbones compact --json -q --out-dir " +
+                    test::quote((dir_->path() / "compare").string()) + common);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto table = nlohmann::json::parse(r.out);
+  ASSERT_EQ(table["rows"].size(), 1u);
+  for (const char* k : {"backbone", "loss", "accuracy", "precision", "recall", "f1", "p_at_10", "parameters", "train_seconds"})
+    EXPECT_TRUE(table["rows"][0].contains(k)) << k;
+
   std::ofstream(dir_->path() / "junk.model") << "junk";
   r = test::run_cli("classify --model " + test::quote((dir_->path() / "junk.model").string()) + " " + test::quote(clip.string()));
   EXPECT_EQ(r.exit_code, int(ExitCode::bad_model));
