@@ -207,5 +207,22 @@ TEST_F(Training, CliTrainEvaluateEmbedClassify) {
   EXPECT_EQ(r.exit_code, int(ExitCode::bad_model));
 }
 
+TEST_F(Training, CtrlCKeepsTheBestCheckpoint) {
+  const auto model = dir_->path() / "interrupted.model";
+  // Long enough that it is still training when the first checkpoint appears; then SIGINT.
+  const std::string train = test::quote(SOUNDALIKE_CLI) + " train " + test::quote((dir_->path() / "data").string()) +
+                            " --out " + test::quote(model.string()) + " --cache " +
+                            test::quote((dir_->path() / "cache").string()) +
+                            " --n-mels 64 --window 64 --eval-windows 4 --epochs 1000 --patience 1000 --threads 2 -q";
+  const std::string script = train + " & pid=$!; for i in $(seq 600); do [ -f " + test::quote(model.string()) +
+                             " ] && break; sleep 0.1; done; sleep 0.3; kill -INT $pid; wait $pid; echo rc=$?";
+  const auto r = test::run_command("bash -c " + test::quote(script));
+  EXPECT_NE(r.out.find("rc=130"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("best checkpoint"), std::string::npos) << r.err;
+  Embedder e(model);  // a complete, loadable model
+  EXPECT_EQ(e.labels().size(), 4u);
+  EXPECT_GE(e.metadata().training.at("best_epoch").get<int>(), 1);
+}
+
 }  // namespace
 }  // namespace soundalike::model
