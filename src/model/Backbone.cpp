@@ -309,15 +309,28 @@ class TorchScriptBackbone : public BackboneImpl {
   int out_ = 0;
 };
 
+// Keras initialises every convolution kernel with glorot_uniform and biases with zeros; torch's default
+// (kaiming_uniform with a = sqrt(5)) gives much smaller weights, with which a 16-layer VGG19 without
+// BatchNorm does not start learning at all. The Keras architectures get Keras' initialisation.
+std::shared_ptr<BackboneImpl> keras_initialised(std::shared_ptr<BackboneImpl> b) {
+  torch::NoGradGuard no_grad;
+  for (auto& m : b->modules(false))
+    if (auto* c = dynamic_cast<nn::Conv2dImpl*>(m.get())) {
+      nn::init::xavier_uniform_(c->weight);
+      if (c->bias.defined()) nn::init::zeros_(c->bias);
+    }
+  return b;
+}
+
 }  // namespace
 
 std::shared_ptr<BackboneImpl> make_backbone(const BackboneSpec& spec) {
   if (spec.in_channels < 1 || spec.in_channels > 4)
     throw Error(ExitCode::usage, "backbone input channels must be 1..4");
   if (spec.name == "compact") return std::make_shared<CompactBackbone>(spec);
-  if (spec.name == "vgg19") return std::make_shared<Vgg19Backbone>(spec);
-  if (spec.name == "resnet50v2") return std::make_shared<ResNet50V2Backbone>(spec);
-  if (spec.name == "xception") return std::make_shared<XceptionBackbone>(spec);
+  if (spec.name == "vgg19") return keras_initialised(std::make_shared<Vgg19Backbone>(spec));
+  if (spec.name == "resnet50v2") return keras_initialised(std::make_shared<ResNet50V2Backbone>(spec));
+  if (spec.name == "xception") return keras_initialised(std::make_shared<XceptionBackbone>(spec));
   throw Error(ExitCode::usage, "unknown backbone '" + spec.name + "' (choose compact, resnet50v2, vgg19 or xception)");
 }
 
