@@ -13,6 +13,7 @@
 #include <random>
 #include <string>
 
+#include "app/Environment.h"
 #include "model/Embedder.h"
 #include "model/Network.h"
 
@@ -153,6 +154,7 @@ BENCHMARK(BM_EmbedBatch30s)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime
 }  // namespace
 
 int main(int argc, char** argv) {
+  soundalike::app::prefer_passive_openmp(argv);  // OMP_WAIT_POLICY=ACTIVE in the environment measures the default
   for (int i = 1; i < argc; ++i)
     if (std::strncmp(argv[i], "--threads=", 10) == 0) {
       g_threads = std::max(1, std::atoi(argv[i] + 10));
