@@ -15,7 +15,8 @@
 namespace soundalike::model {
 
 struct EmbedderOptions {
-  int threads = 0;      // torch intra-op threads (process-wide setting); 0 = leave as it is
+  int threads = 0;      // torch intra-op threads (a process-wide setting; 0 = leave it) and log-mel
+                        // threads in extract_batch (0 = all cores)
   int max_batch = 64;   // windows per forward pass
 };
 
