@@ -105,21 +105,17 @@ void save_model(const std::filesystem::path& path, const ModelMetadata& metadata
   write_model_file(path, metadata, weights.str(), script);
 }
 
-std::shared_ptr<BackboneImpl> load_backbone_weights(const std::filesystem::path& path, int probe_mels,
-                                                    int probe_frames, BackboneSpec* spec_out) {
+PretrainedBackbone load_backbone_weights(const std::filesystem::path& path, int probe_mels, int probe_frames) {
   std::ifstream f(path, std::ios::binary);
   if (!f) throw InputError(ExitCode::bad_model, path, "cannot open the backbone weights");
   char magic[8] = {};
   f.read(magic, 8);
   if (std::string(magic, 8) == "SALMODEL") {
     LoadedModel lm = load_model(path);
-    if (spec_out) *spec_out = lm.metadata.backbone;
-    return lm.network->backbone_ptr();
+    return {lm.network->backbone_ptr(), std::move(lm.metadata)};
   }
   try {
-    auto b = make_torchscript_backbone(torch::jit::load(path.string()), probe_mels, probe_frames);
-    if (spec_out) *spec_out = b->spec();
-    return b;
+    return {make_torchscript_backbone(torch::jit::load(path.string()), probe_mels, probe_frames), std::nullopt};
   } catch (const Error&) {
     throw;
   } catch (const std::exception& e) {

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 
@@ -70,8 +71,11 @@ void save_model(const std::filesystem::path& path, const ModelMetadata& metadata
 
 // A backbone for `--backbone-weights FILE`: a soundalike model file (its backbone, trained weights) or
 // a TorchScript module. `probe_mels`/`probe_frames` size the probe run of a TorchScript module.
-std::shared_ptr<BackboneImpl> load_backbone_weights(const std::filesystem::path& path, int probe_mels, int probe_frames,
-                                                    BackboneSpec* spec_out = nullptr);
+struct PretrainedBackbone {
+  std::shared_ptr<BackboneImpl> backbone;
+  std::optional<ModelMetadata> source;  // set when it came from a soundalike model file
+};
+PretrainedBackbone load_backbone_weights(const std::filesystem::path& path, int probe_mels, int probe_frames);
 
 // Windows spread across each clip, normalised, stacked: [sum of windows, 1, mels, window]; `owner`
 // receives, for each window, the index of its clip.

@@ -141,7 +141,18 @@ TrainResult train_model(const PreparedData& d, const TrainOptions& o, const std:
 
   std::shared_ptr<BackboneImpl> backbone;
   if (!o.backbone_weights.empty()) {
-    backbone = load_backbone_weights(o.backbone_weights, d.config.n_mels, o.window_frames, &meta.backbone);
+    PretrainedBackbone pre = load_backbone_weights(o.backbone_weights, d.config.n_mels, o.window_frames);
+    backbone = pre.backbone;
+    meta.backbone = backbone->spec();
+    if (pre.source) {
+      if (!(pre.source->spectrogram == d.config))
+        throw Error(ExitCode::usage, o.backbone_weights.string() +
+                                         ": the backbone was trained on other spectrogram settings; train with the same "
+                                         "--sample-rate, --hop and --n-mels");
+      // The pretrained backbone learnt on inputs normalised with its own statistics; feeding it
+      // differently scaled bands would shift every feature it computes.
+      meta.normalization = pre.source->normalization;
+    }
   } else {
     if (o.freeze_backbone) throw Error(ExitCode::usage, "--freeze-backbone needs --backbone-weights FILE");
     meta.backbone = o.backbone;

@@ -108,6 +108,17 @@ TEST_F(Training, FrozenBackboneIsBitIdenticalWhileTheHeadChanges) {
   for (const auto& [name, t] : before) EXPECT_TRUE(torch::equal(t, after.at(name))) << name;
   EXPECT_FALSE(torch::equal(base.network->embedding_layer()->weight, tuned.network->embedding_layer()->weight));
   EXPECT_FALSE(torch::equal(base.network->classifier()->weight, tuned.network->classifier()->weight));
+  // Another seed, another training split, other band statistics: the frozen backbone keeps its own.
+  EXPECT_EQ(tuned.metadata.normalization.mean, base.metadata.normalization.mean);
+
+  PreparedData other = *data_;
+  other.config.hop_length = 256;  // spectrograms the backbone never saw
+  try {
+    train_model(other, o, dir_->path() / "mismatch.model");
+    FAIL() << "trained on mismatched spectrogram settings";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+  }
 }
 
 TEST_F(Training, FreezeWithoutWeightsIsAUsageError) {
