@@ -179,7 +179,7 @@ TEST_F(Training, CliTrainEvaluateEmbedClassify) {
   EXPECT_TRUE(std::filesystem::exists(dir_->path() / "cli.curves.png"));
   EXPECT_TRUE(std::filesystem::exists(dir_->path() / "cli.confusion.png"));
 
-  r = test::run_cli("evaluate --model " + test::quote(model.string()) + " " + test::quote(data.string()) + " --json --threads 2");
+  r = test::run_cli("evaluate --model " + test::quote(model.string()) + " " + test::quote(data.string()) + " --json --threads 2 --no-cache");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto ev = nlohmann::json::parse(r.out);
   EXPECT_EQ(ev["clips"], 48);
