@@ -17,5 +17,10 @@ void add_similar_command(CLI::App& app, CommandStatus& status);
 void add_path_command(CLI::App& app, CommandStatus& status);
 void add_map_command(CLI::App& app, CommandStatus& status);
 void add_stats_command(CLI::App& app, CommandStatus& status);
+void add_train_command(CLI::App& app, CommandStatus& status);
+void add_evaluate_command(CLI::App& app, CommandStatus& status);
+void add_embed_command(CLI::App& app, CommandStatus& status);
+void add_classify_command(CLI::App& app, CommandStatus& status);
+void add_compare_command(CLI::App& app, CommandStatus& status);
 
 }  // namespace soundalike::app

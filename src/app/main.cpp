@@ -5,11 +5,13 @@
 #include <string>
 
 #include "app/Commands.h"
+#include "app/Environment.h"
 #include "common/Error.h"
 #include "soundalike/Version.h"
 
 int main(int argc, char** argv) {
   using namespace soundalike;
+  app::prefer_passive_openmp(argv);
   CLI::App app{"soundalike: give it a song you like, get the songs of your library that sound alike."};
   app.set_version_flag("--version", std::string("soundalike ") + kVersion);
   app.require_subcommand(1);
@@ -23,6 +25,11 @@ int main(int argc, char** argv) {
   app::add_path_command(app, status);
   app::add_map_command(app, status);
   app::add_stats_command(app, status);
+  app::add_train_command(app, status);
+  app::add_evaluate_command(app, status);
+  app::add_embed_command(app, status);
+  app::add_classify_command(app, status);
+  app::add_compare_command(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

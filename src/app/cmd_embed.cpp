@@ -1,0 +1,136 @@
+// soundalike embed / classify: a model's embedding vectors or top labels for audio files.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/Commands.h"
+#include "app/ModelOptions.h"
+#include "app/Output.h"
+#include "audio/AudioDecoder.h"
+#include "common/Error.h"
+#include "common/Parallel.h"
+#include "model/Embedder.h"
+
+namespace soundalike::app {
+namespace {
+
+struct EmbedOptions {
+  std::string model, format = "tsv";
+  std::vector<std::string> files;
+  int threads = 0, top = 3;
+  bool json = false;
+};
+
+// Decodes and analyses every file; decoding runs on all cores, the network sees shared batches.
+template <class Emit>
+int analyse_files(const EmbedOptions& o, Emit&& emit) {
+  require_model(o.model);
+  const int threads = resolve_jobs(o.threads);
+  const model::Embedder embedder(o.model, {threads, 64});
+  DecodeOptions d;
+  d.sample_rate = embedder.sample_rate();
+  const AudioDecoder decoder(d);
+  BatchStatus status;
+  constexpr size_t chunk = 16;
+  for (size_t at = 0; at < o.files.size(); at += chunk) {
+    const size_t n = std::min(o.files.size(), at + chunk) - at;
+    std::vector<std::optional<Spectrogram>> specs(n);
+    std::vector<std::optional<Error>> errors(n);
+    parallel_for(n, threads, [&](size_t i) {
+      try {
+        const auto audio = decoder.decode(o.files[at + i]);
+        if (audio.samples.empty()) throw InputError(ExitCode::no_audio, o.files[at + i], "no audio samples");
+        specs[i] = embedder.spectrogram(audio.samples);
+      } catch (const Error& e) {
+        errors[i] = e;
+      }
+    });
+    std::vector<const Spectrogram*> ok;
+    for (auto& s : specs)
+      if (s) ok.push_back(&*s);
+    auto analyses = embedder.analyze_batch(ok);
+    size_t k = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (errors[i]) {
+        status.failure(*errors[i]);
+        continue;
+      }
+      emit(o.files[at + i], analyses[k++], embedder);
+      status.success();
+    }
+  }
+  return status.code();
+}
+
+int run_embed(const EmbedOptions& o) {
+  nlohmann::json all = nlohmann::json::array();
+  const int code = analyse_files(o, [&](const std::string& path, const model::ClipAnalysis& a, const model::Embedder&) {
+    if (o.format == "json") {
+      all.push_back({{"path", path}, {"embedding", a.embedding}});
+    } else {
+      std::string line = path;
+      char buf[32];
+      for (float v : a.embedding) {
+        std::snprintf(buf, sizeof buf, "\t%.6g", v);
+        line += buf;
+      }
+      std::cout << line << '\n';
+    }
+  });
+  if (o.format == "json") std::cout << all.dump() << '\n';
+  return code;
+}
+
+int run_classify(const EmbedOptions& o) {
+  nlohmann::json all = nlohmann::json::array();
+  const int code = analyse_files(o, [&](const std::string& path, const model::ClipAnalysis& a, const model::Embedder& e) {
+    if (e.labels().empty()) throw Error(ExitCode::bad_model, o.model + ": this model has no labels; it can only embed");
+    const auto top = model::Embedder::top_labels(a, e.labels(), o.top);
+    if (o.json) {
+      nlohmann::json labels = nlohmann::json::array();
+      for (const auto& t : top) labels.push_back({{"label", t.label}, {"probability", t.probability}});
+      all.push_back({{"path", path}, {"labels", labels}});
+    } else {
+      std::string line = path + ":";
+      char buf[96];
+      for (size_t i = 0; i < top.size(); ++i) {
+        std::snprintf(buf, sizeof buf, "%s %s %.3f", i ? "," : "", top[i].label.c_str(), top[i].probability);
+        line += buf;
+      }
+      std::cout << line << '\n';
+    }
+  });
+  if (o.json) std::cout << all.dump(2) << '\n';
+  return code;
+}
+
+}  // namespace
+
+void add_embed_command(CLI::App& app, CommandStatus& status) {
+  auto o = std::make_shared<EmbedOptions>();
+  CLI::App* cmd = app.add_subcommand("embed", "Print each file's embedding (the model's penultimate layer, averaged over windows)");
+  cmd->add_option("--model", o->model, "Model file (from 'soundalike train')");
+  cmd->add_option("files", o->files, "Audio files")->required();
+  cmd->add_option("--format", o->format, "tsv: path<TAB>v1<TAB>v2...; json: [{path, embedding}]")
+      ->capture_default_str()->check(CLI::IsMember({"tsv", "json"}));
+  cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
+  cmd->callback([o, &status] { status.code = run_embed(*o); });
+}
+
+void add_classify_command(CLI::App& app, CommandStatus& status) {
+  auto o = std::make_shared<EmbedOptions>();
+  CLI::App* cmd = app.add_subcommand("classify", "Print each file's most likely labels with probabilities");
+  cmd->add_option("--model", o->model, "Model file (from 'soundalike train')");
+  cmd->add_option("files", o->files, "Audio files")->required();
+  cmd->add_option("--top", o->top, "How many labels per file")->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print JSON");
+  cmd->callback([o, &status] { status.code = run_classify(*o); });
+}
+
+}  // namespace soundalike::app

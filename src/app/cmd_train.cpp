@@ -1,0 +1,220 @@
+// soundalike train / compare: fit the CNN whose penultimate layer is the song embedding.
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "app/Commands.h"
+#include "app/Interrupt.h"
+#include "app/ModelOptions.h"
+#include "app/Output.h"
+#include "common/Error.h"
+#include "common/Parallel.h"
+#include "model/Trainer.h"
+
+namespace soundalike::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct TrainCliOptions {
+  std::string data, out, backbone = "compact", backbone_weights, augment = "noise,shift,brightness,specaugment";
+  std::string schedule = "cosine", group_column;
+  model::TrainOptions train;
+  SpectrogramConfig spectrogram;
+  CacheOptions cache;
+  size_t max_clips = 0;
+  double max_seconds = 0;
+  bool json = false, quiet = false;
+  // compare only
+  std::string backbones = "compact,resnet50v2,vgg19,xception", out_dir;
+};
+
+void add_common(CLI::App* cmd, TrainCliOptions& o) {
+  cmd->add_option("--epochs", o.train.epochs, "Most epochs to train (early stopping may end sooner)")
+      ->capture_default_str()->check(CLI::Range(1, 100000));
+  cmd->add_option("--augment", o.augment, "Training augmentations: noise,shift,brightness,specaugment,mixup | all | none")
+      ->capture_default_str();
+  cmd->add_option("--seed", o.train.seed, "Seed of the split, initial weights and augmentation")->capture_default_str();
+  cmd->add_option("--threads", o.train.threads, "Threads for decoding and torch (0 = all cores)")->capture_default_str();
+  cmd->add_option("--batch-size", o.train.batch_size, "Windows per training step")->capture_default_str()->check(CLI::Range(2, 4096));
+  cmd->add_option("--windows-per-clip", o.train.windows_per_clip, "Random training windows per clip and epoch")
+      ->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->add_option("--window", o.train.window_frames, "Frames per input window (128 = about 3 s)")
+      ->capture_default_str()->check(CLI::Range(16, 4096));
+  cmd->add_option("--eval-windows", o.train.eval_windows, "Most windows spread across a clip when evaluating/embedding")
+      ->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->add_option("--embedding-size", o.train.embedding_size, "Width of the embedding (penultimate Dense layer)")
+      ->capture_default_str()->check(CLI::Range(2, 65536));
+  cmd->add_option("--learning-rate", o.train.learning_rate, "AdamW learning rate (0 = per backbone default)")->capture_default_str();
+  cmd->add_option("--weight-decay", o.train.weight_decay, "AdamW weight decay")->capture_default_str();
+  cmd->add_option("--schedule", o.schedule, "Learning-rate schedule")->capture_default_str()->check(CLI::IsMember({"cosine", "plateau"}));
+  cmd->add_option("--patience", o.train.patience, "Early stopping: epochs without a better validation loss")
+      ->capture_default_str()->check(CLI::Range(1, 100000));
+  cmd->add_option("--time-limit", o.train.time_limit_s, "Stop after the epoch that passes this many seconds (0 = none)")
+      ->capture_default_str();
+  cmd->add_option("--group-column", o.group_column,
+                  "Keep each group on one side of the split: a CSV column name, or artist/album tags for a folder tree");
+  cmd->add_option("--max-clips", o.max_clips, "Use at most this many clips per label (0 = all)")->capture_default_str();
+  cmd->add_option("--max-seconds", o.max_seconds, "Use at most this many seconds from the middle of each file (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--n-mels", o.spectrogram.n_mels, "Mel bands")->capture_default_str();
+  cmd->add_option("--sample-rate", o.spectrogram.sample_rate, "Decode at this rate")->capture_default_str();
+  cmd->add_option("--hop", o.spectrogram.hop_length, "Hop between frames, samples")->capture_default_str();
+  cmd->add_flag("--json", o.json, "Print the results as JSON on stdout");
+  cmd->add_flag("-q,--quiet", o.quiet, "No per-epoch lines on stderr");
+  o.cache.add(cmd);
+}
+
+model::PreparedData prepare(TrainCliOptions& o) {
+  o.train.augment = model::AugmentOptions::parse(o.augment);
+  o.train.schedule = o.schedule;
+  o.train.threads = resolve_jobs(o.train.threads);
+  model::DatasetOptions dopt;
+  dopt.group_column = o.group_column;
+  dopt.max_clips_per_label = o.max_clips;
+  dopt.seed = o.train.seed;
+  model::Dataset ds = model::load_dataset(o.data, dopt);
+  model::SpectrogramJob job;
+  job.config = o.spectrogram;
+  job.cache_dir = o.cache.dir();
+  job.jobs = o.train.threads;
+  job.max_seconds = o.max_seconds;
+  model::PreparedData d = model::prepare_data(std::move(ds), job, 0.2, 0.1, o.train.seed);
+  for (const auto& f : d.failures) std::fprintf(stderr, "soundalike: skipped %s\n", f.c_str());
+  if (!o.quiet)
+    std::fprintf(stderr, "data: %zu clips, %zu labels (train %zu, validation %zu, test %zu); %zu spectrograms from cache\n",
+                 d.dataset.clips.size(), d.dataset.labels.size(), d.split.train.size(), d.split.validation.size(),
+                 d.split.test.size(), d.from_cache);
+  return d;
+}
+
+void log_epoch(const model::EpochStats& e) {
+  std::fprintf(stderr, "epoch %3d  train loss %.4f acc %.3f  val loss %.4f acc %.3f  lr %.2e  %.1f s\n", e.epoch,
+               e.train_loss, e.train_accuracy, e.val_loss, e.val_accuracy, e.learning_rate, e.seconds);
+}
+
+fs::path sibling(const fs::path& model, const std::string& suffix) {
+  fs::path p = model;
+  p.replace_extension();
+  p += suffix;
+  return p;
+}
+
+int run_train(TrainCliOptions& o) {
+  model::PreparedData d = prepare(o);
+  o.train.backbone.name = o.backbone;
+  o.train.backbone_weights = o.backbone_weights;
+  if (!o.quiet) o.train.on_epoch = log_epoch;
+  ScopedInterrupt interrupt;
+  o.train.stop = interrupt.stop_flag();
+  const model::TrainResult r = model::train_model(d, o.train, o.out);
+  if (r.interrupted) {
+    std::fprintf(stderr, "soundalike: interrupted; %s holds the best checkpoint (epoch %d)\n", o.out.c_str(), r.best_epoch);
+    return int(ExitCode::interrupted);
+  }
+  const fs::path curves = sibling(o.out, ".curves.png"), confusion = sibling(o.out, ".confusion.png");
+  model::write_curves_png(curves, r.history);
+  if (r.test) model::write_confusion_png(confusion, *r.test);
+  if (o.json) {
+    nlohmann::json j = r.test ? model::to_json(*r.test) : nlohmann::json::object();
+    j["model"] = o.out;
+    j["backbone"] = r.backbone;
+    j["parameters"] = r.parameters;
+    j["trainable_parameters"] = r.trainable_parameters;
+    j["train_seconds"] = r.train_seconds;
+    j["best_epoch"] = r.best_epoch;
+    j["epochs_run"] = r.history.size();
+    j["early_stopped"] = r.early_stopped;
+    j["history"] = model::to_json(r.history);
+    j["failures"] = d.failures;
+    j["curves_png"] = curves.string();
+    if (r.test) j["confusion_png"] = confusion.string();
+    std::cout << j.dump(2) << '\n';
+  } else {
+    std::printf("trained %s (%lld parameters, %lld trainable) in %.1f s; best epoch %d of %zu\n", r.backbone.c_str(),
+                (long long)r.parameters, (long long)r.trainable_parameters, r.train_seconds, r.best_epoch, r.history.size());
+    if (r.test) std::printf("\ntest split (%d clips):\n%s", r.test->clips, model::format_report(*r.test).c_str());
+    std::printf("\nwrote %s, %s%s%s\n", o.out.c_str(), curves.c_str(), r.test ? ", " : "", r.test ? confusion.c_str() : "");
+  }
+  return d.failures.empty() ? 0 : int(ExitCode::partial);
+}
+
+int run_compare(TrainCliOptions& o) {
+  model::PreparedData d = prepare(o);
+  std::vector<std::string> names;
+  std::stringstream ss(o.backbones);
+  for (std::string n; std::getline(ss, n, ',');)
+    if (!n.empty()) names.push_back(n);
+  if (names.empty()) throw Error(ExitCode::usage, "--backbones names no backbone");
+  const fs::path dir = o.out_dir.empty() ? fs::temp_directory_path() / "soundalike-compare" : fs::path(o.out_dir);
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  ScopedInterrupt interrupt;
+  nlohmann::json rows = nlohmann::json::array();
+  for (const auto& name : names) {
+    model::TrainOptions t = o.train;
+    t.backbone.name = name;
+    t.stop = interrupt.stop_flag();
+    if (!o.quiet) {
+      std::fprintf(stderr, "== %s\n", name.c_str());
+      t.on_epoch = log_epoch;
+    }
+    const model::TrainResult r = model::train_model(d, t, dir / (name + ".model"));
+    if (r.interrupted) return int(ExitCode::interrupted);
+    nlohmann::json row = r.test ? model::to_json(*r.test) : nlohmann::json::object();
+    row["backbone"] = name;
+    row["parameters"] = r.parameters;
+    row["train_seconds"] = r.train_seconds;
+    row["epochs_run"] = r.history.size();
+    row["model"] = (dir / (name + ".model")).string();
+    rows.push_back(row);
+  }
+  if (o.json) {
+    std::cout << nlohmann::json{{"rows", rows}, {"failures", d.failures}}.dump(2) << '\n';
+  } else {
+    std::printf("%-12s %8s %9s %10s %8s %8s %8s %12s %10s\n", "backbone", "loss", "accuracy", "precision", "recall", "f1",
+                "P@10", "parameters", "train s");
+    for (const auto& r : rows)
+      std::printf("%-12s %8.4f %9.4f %10.4f %8.4f %8.4f %8.4f %12lld %10.1f\n", r["backbone"].get<std::string>().c_str(),
+                  r.value("loss", 0.0), r.value("accuracy", 0.0), r.value("precision", 0.0), r.value("recall", 0.0),
+                  r.value("f1", 0.0), r.value("p_at_10", 0.0), (long long)r["parameters"].get<int64_t>(),
+                  r["train_seconds"].get<double>());
+    std::printf("(test split of %zu clips; models in %s)\n", d.split.test.size(), dir.c_str());
+  }
+  return d.failures.empty() ? 0 : int(ExitCode::partial);
+}
+
+}  // namespace
+
+void add_train_command(CLI::App& app, CommandStatus& status) {
+  auto o = std::make_shared<TrainCliOptions>();
+  CLI::App* cmd = app.add_subcommand("train", "Train the CNN feature extractor on labeled audio (folder per label or CSV)");
+  cmd->add_option("data", o->data, "DIR/<label>/<audio files>, or a CSV of path,label[,group]")->required();
+  cmd->add_option("-o,--out", o->out, "Model file to write")->required();
+  cmd->add_option("--backbone", o->backbone, "Network body")
+      ->capture_default_str()->check(CLI::IsMember({"compact", "resnet50v2", "vgg19", "xception"}));
+  cmd->add_option("--backbone-weights", o->backbone_weights,
+                  "Start from this backbone: a soundalike model file or a TorchScript module (see docs/transfer-learning.md)");
+  cmd->add_flag("--freeze-backbone", o->train.freeze_backbone, "Train only the head (needs --backbone-weights)");
+  add_common(cmd, *o);
+  cmd->callback([o, &status] { status.code = run_train(*o); });
+}
+
+void add_compare_command(CLI::App& app, CommandStatus& status) {
+  auto o = std::make_shared<TrainCliOptions>();
+  o->train.epochs = 10;
+  CLI::App* cmd = app.add_subcommand("compare", "Train several backbones on one split and print the paper's results table");
+  cmd->add_option("data", o->data, "DIR/<label>/<audio files>, or a CSV of path,label[,group]")->required();
+  cmd->add_option("--backbones", o->backbones, "Comma-separated backbones")->capture_default_str();
+  cmd->add_option("--out-dir", o->out_dir, "Where the trained models go (default: a temp folder)");
+  add_common(cmd, *o);
+  cmd->callback([o, &status] { status.code = run_compare(*o); });
+}
+
+}  // namespace soundalike::app

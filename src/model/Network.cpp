@@ -1,0 +1,169 @@
+#include "model/Network.h"
+
+#include <sstream>
+
+#include "common/Error.h"
+#include "model/Windows.h"
+
+namespace soundalike::model {
+
+namespace nn = torch::nn;
+
+NetworkImpl::NetworkImpl(std::shared_ptr<BackboneImpl> backbone, int embedding_size, int num_labels, double dropout)
+    : backbone_(std::move(backbone)), embedding_size_(embedding_size), num_labels_(num_labels) {
+  register_module("backbone", backbone_);
+  embed_ = register_module("embed", nn::Linear(backbone_->out_channels(), embedding_size));
+  dropout_ = register_module("dropout", nn::Dropout(dropout));
+  if (num_labels > 0) classify_ = register_module("classify", nn::Linear(embedding_size, num_labels));
+}
+
+torch::Tensor NetworkImpl::pooled_features(const torch::Tensor& x) {
+  auto f = backbone_->forward(x);
+  return f.dim() == 4 ? f.mean({2, 3}) : f;
+}
+
+NetworkOutput NetworkImpl::forward(const torch::Tensor& x) {
+  NetworkOutput out;
+  out.embedding = torch::relu(embed_(pooled_features(x)));
+  if (classify_) out.logits = classify_(dropout_(out.embedding));
+  return out;
+}
+
+void NetworkImpl::freeze_backbone() {
+  frozen_ = true;
+  for (auto& p : backbone_->parameters()) p.set_requires_grad(false);
+  backbone_->eval();
+}
+
+void NetworkImpl::train(bool on) {
+  nn::Module::train(on);
+  if (frozen_) backbone_->eval();
+}
+
+void NetworkImpl::copy_backbone_from(NetworkImpl& other) {
+  torch::NoGradGuard no_grad;
+  auto src = other.backbone().named_parameters();
+  for (auto& p : backbone_->named_parameters()) {
+    auto* s = src.find(p.key());
+    if (!s || !s->sizes().equals(p.value().sizes()))
+      throw Error(ExitCode::bad_model, "backbone weights do not fit: parameter " + p.key());
+    p.value().copy_(*s);
+  }
+  auto bsrc = other.backbone().named_buffers();
+  for (auto& b : backbone_->named_buffers()) {
+    auto* s = bsrc.find(b.key());
+    if (!s || !s->sizes().equals(b.value().sizes()))
+      throw Error(ExitCode::bad_model, "backbone weights do not fit: buffer " + b.key());
+    b.value().copy_(*s);
+  }
+}
+
+Network build_network(const ModelMetadata& m, const std::string& torchscript) {
+  std::shared_ptr<BackboneImpl> backbone;
+  if (m.backbone.name == "torchscript") {
+    if (torchscript.empty()) throw Error(ExitCode::bad_model, "model has a TorchScript backbone but no module");
+    std::istringstream in(torchscript);
+    backbone = make_torchscript_backbone(torch::jit::load(in), m.spectrogram.n_mels, m.window_frames);
+  } else {
+    backbone = make_backbone(m.backbone);
+  }
+  return Network(backbone, m.embedding_size, int(m.labels.size()));
+}
+
+LoadedModel load_model(const std::filesystem::path& path) {
+  ModelFileContents c = read_model_file(path);
+  LoadedModel lm;
+  try {
+    lm.network = build_network(c.metadata, c.torchscript);
+    torch::serialize::InputArchive archive;
+    std::istringstream in(c.weights);
+    archive.load_from(in);
+    lm.network->load(archive);
+  } catch (const InputError&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    throw InputError(ExitCode::bad_model, path, "cannot load the weights: " + what.substr(0, what.find('\n')));
+  }
+  lm.network->eval();
+  lm.metadata = std::move(c.metadata);
+  lm.content_hash = c.content_hash;
+  return lm;
+}
+
+void save_model(const std::filesystem::path& path, const ModelMetadata& metadata, NetworkImpl& network) {
+  torch::serialize::OutputArchive archive;
+  network.save(archive);
+  std::ostringstream weights;
+  archive.save_to(weights);
+  std::string script;
+  if (const torch::jit::Module* m = torchscript_module(network.backbone())) {
+    std::ostringstream s;
+    m->save(s);
+    script = s.str();
+  }
+  write_model_file(path, metadata, weights.str(), script);
+}
+
+PretrainedBackbone load_backbone_weights(const std::filesystem::path& path, int probe_mels, int probe_frames) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw InputError(ExitCode::bad_model, path, "cannot open the backbone weights");
+  char magic[8] = {};
+  f.read(magic, 8);
+  if (std::string(magic, 8) == "SALMODEL") {
+    LoadedModel lm = load_model(path);
+    return {lm.network->backbone_ptr(), std::move(lm.metadata)};
+  }
+  try {
+    return {make_torchscript_backbone(torch::jit::load(path.string()), probe_mels, probe_frames), std::nullopt};
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    std::string what = e.what();
+    throw InputError(ExitCode::bad_model, path,
+                     "neither a soundalike model nor a TorchScript module: " + what.substr(0, what.find('\n')));
+  }
+}
+
+torch::Tensor clip_windows(std::span<const Spectrogram* const> clips, const ModelMetadata& m, std::vector<int64_t>& owner) {
+  const int mels = m.spectrogram.n_mels, frames = m.window_frames;
+  std::vector<std::pair<size_t, int>> windows;
+  for (size_t c = 0; c < clips.size(); ++c) {
+    if (clips[c]->n_mels != mels) throw Error(ExitCode::internal, "spectrogram band count differs from the model's");
+    for (int s : window_starts(clips[c]->n_frames, frames, m.eval_windows)) windows.emplace_back(c, s);
+  }
+  auto x = torch::empty({int64_t(windows.size()), 1, mels, frames});
+  float* data = x.data_ptr<float>();
+  const size_t per = size_t(mels) * size_t(frames);
+  owner.resize(windows.size());
+  for (size_t w = 0; w < windows.size(); ++w) {
+    copy_window(*clips[windows[w].first], windows[w].second, frames, m.normalization, {data + w * per, per});
+    owner[w] = int64_t(windows[w].first);
+  }
+  return x;
+}
+
+ClipOutputs run_clips(NetworkImpl& net, std::span<const Spectrogram* const> clips, const ModelMetadata& m, int max_batch) {
+  torch::NoGradGuard no_grad;
+  std::vector<int64_t> owner;
+  auto x = clip_windows(clips, m, owner);
+  const int64_t n = x.size(0);
+  std::vector<torch::Tensor> emb, log;
+  for (int64_t at = 0; at < n; at += max_batch) {
+    auto out = net.forward(x.slice(0, at, std::min(n, at + max_batch)));
+    emb.push_back(out.embedding);
+    if (out.logits.defined()) log.push_back(out.logits);
+  }
+  auto idx = torch::tensor(owner, torch::kLong);
+  auto counts = torch::zeros({int64_t(clips.size()), 1}).index_add_(0, idx, torch::ones({n, 1}));
+  ClipOutputs r;
+  auto e = torch::cat(emb);
+  r.embeddings = torch::zeros({int64_t(clips.size()), e.size(1)}).index_add_(0, idx, e) / counts;
+  if (!log.empty()) {
+    auto l = torch::cat(log);
+    r.logits = torch::zeros({int64_t(clips.size()), l.size(1)}).index_add_(0, idx, l) / counts;
+  }
+  return r;
+}
+
+}  // namespace soundalike::model

@@ -1,0 +1,92 @@
+#pragma once
+// The paper's classifier: backbone -> global average pooling -> Dense(embedding, ReLU) -> Dropout(0.5)
+// -> Dense(labels). The ReLU output of the first Dense layer is the song embedding. Torch-facing:
+// include only from src/model and tests/model.
+#include <torch/torch.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "features/Spectrogram.h"
+#include "model/Backbone.h"
+#include "model/ModelFile.h"
+
+namespace soundalike::model {
+
+struct NetworkOutput {
+  torch::Tensor embedding;  // [N, embedding_size], after ReLU
+  torch::Tensor logits;     // [N, labels], undefined for a backbone-only model
+};
+
+class NetworkImpl : public torch::nn::Module {
+ public:
+  // num_labels == 0 builds a backbone-only model (embedding layer, no classifier), e.g. for
+  // self-supervised pretraining.
+  NetworkImpl(std::shared_ptr<BackboneImpl> backbone, int embedding_size, int num_labels, double dropout = 0.5);
+
+  NetworkOutput forward(const torch::Tensor& x);  // x: [N, 1, mels, frames], normalised
+  torch::Tensor pooled_features(const torch::Tensor& x);  // [N, backbone channels]
+
+  BackboneImpl& backbone() { return *backbone_; }
+  std::shared_ptr<BackboneImpl> backbone_ptr() { return backbone_; }
+  torch::nn::Linear& embedding_layer() { return embed_; }
+  torch::nn::Linear& classifier() { return classify_; }
+  int embedding_size() const { return embedding_size_; }
+  int num_labels() const { return num_labels_; }
+
+  // Stops gradients into the backbone and keeps it in inference mode (BatchNorm statistics frozen too),
+  // whatever train() is called with later: a frozen backbone stays bit-identical.
+  void freeze_backbone();
+  bool backbone_frozen() const { return frozen_; }
+  void train(bool on = true) override;
+
+  // Copies every backbone parameter and buffer from `other` (same structure required).
+  void copy_backbone_from(NetworkImpl& other);
+
+ private:
+  std::shared_ptr<BackboneImpl> backbone_;
+  torch::nn::Linear embed_{nullptr}, classify_{nullptr};
+  torch::nn::Dropout dropout_{nullptr};
+  int embedding_size_, num_labels_;
+  bool frozen_ = false;
+};
+TORCH_MODULE(Network);
+
+struct LoadedModel {
+  ModelMetadata metadata;
+  Network network{nullptr};
+  std::string content_hash;
+};
+
+// Builds the structure the metadata describes (weights untrained). For TorchScript backbones pass the
+// module bytes (ModelFileContents::torchscript).
+Network build_network(const ModelMetadata& metadata, const std::string& torchscript = {});
+// Reads and validates a model file; torch-level failures become InputError(bad_model) too.
+LoadedModel load_model(const std::filesystem::path& path);
+// Serialises the network (and a TorchScript backbone's module) into a model file.
+void save_model(const std::filesystem::path& path, const ModelMetadata& metadata, NetworkImpl& network);
+
+// A backbone for `--backbone-weights FILE`: a soundalike model file (its backbone, trained weights) or
+// a TorchScript module. `probe_mels`/`probe_frames` size the probe run of a TorchScript module.
+struct PretrainedBackbone {
+  std::shared_ptr<BackboneImpl> backbone;
+  std::optional<ModelMetadata> source;  // set when it came from a soundalike model file
+};
+PretrainedBackbone load_backbone_weights(const std::filesystem::path& path, int probe_mels, int probe_frames);
+
+// Windows spread across each clip, normalised, stacked: [sum of windows, 1, mels, window]; `owner`
+// receives, for each window, the index of its clip.
+torch::Tensor clip_windows(std::span<const Spectrogram* const> clips, const ModelMetadata& m, std::vector<int64_t>& owner);
+
+struct ClipOutputs {
+  torch::Tensor embeddings;  // [clips, embedding_size]: mean of the windows' embeddings
+  torch::Tensor logits;      // [clips, labels]: mean of the windows' logits (undefined without labels)
+};
+// Inference over whole clips in batches of at most `max_batch` windows; the network must be in eval mode.
+ClipOutputs run_clips(NetworkImpl& net, std::span<const Spectrogram* const> clips, const ModelMetadata& m,
+                      int max_batch = 64);
+
+}  // namespace soundalike::model

@@ -1,0 +1,346 @@
+#include "model/Trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "common/Error.h"
+#include "common/Parallel.h"
+#include "common/Progress.h"
+#include "model/Network.h"
+#include "model/Windows.h"
+
+namespace soundalike::model {
+
+PreparedData prepare_data(Dataset dataset, const SpectrogramJob& job, double test_fraction, double validation_fraction,
+                          uint64_t seed) {
+  std::vector<std::filesystem::path> paths;
+  for (const auto& c : dataset.clips) paths.push_back(c.path);
+  SpectrogramResult r = compute_spectrograms(paths, job);
+  PreparedData d;
+  d.config = job.config;
+  d.failures = std::move(r.failures);
+  d.from_cache = r.from_cache;
+  for (size_t i = 0; i < dataset.clips.size(); ++i) {
+    if (!r.spectrograms[i]) continue;
+    d.dataset.clips.push_back(dataset.clips[i]);
+    d.spectrograms.push_back(std::move(*r.spectrograms[i]));
+  }
+  d.dataset.labels = dataset.labels;  // keep every label of the data set, even one whose files all failed
+  if (d.dataset.clips.empty()) throw Error(ExitCode::bad_data, "no clip of the data set could be read");
+  if (d.dataset.labels.size() < 2) throw Error(ExitCode::bad_data, "a classifier needs at least two labels");
+  d.split = split_dataset(d.dataset, test_fraction, validation_fraction, seed);
+  if (d.split.train.empty()) throw Error(ExitCode::bad_data, "the split left no training clips");
+  return d;
+}
+
+namespace {
+
+std::string serialize_state(torch::nn::Module& m) {
+  torch::serialize::OutputArchive a;
+  m.save(a);
+  std::ostringstream s;
+  a.save_to(s);
+  return s.str();
+}
+void restore_state(torch::nn::Module& m, const std::string& bytes) {
+  torch::serialize::InputArchive a;
+  std::istringstream s(bytes);
+  a.load_from(s);
+  m.load(a);
+}
+
+// BatchNorm's running statistics trail the weights they describe; with the few hundred steps a small
+// data set gives, inference-mode outputs drift far from training-mode ones (on the generated corpus the
+// validation accuracy sat at chance for epochs while training accuracy was 95 %). So before every
+// evaluation the statistics are recomputed as exact averages over a fixed sample of training windows
+// ("precise BN"). A frozen backbone is left alone: it must stay bit-identical.
+void recalibrate_batchnorm(NetworkImpl& net, const PreparedData& d, const ModelMetadata& m, int batch, uint64_t seed) {
+  if (net.backbone_frozen()) return;
+  std::vector<torch::nn::BatchNorm2dImpl*> bns;
+  for (auto& mod : net.backbone().modules(false))
+    if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(mod.get())) bns.push_back(bn);
+  if (bns.empty()) return;
+  std::vector<c10::optional<double>> momentum;
+  for (auto* bn : bns) {
+    momentum.push_back(bn->options.momentum());
+    bn->reset_running_stats();
+    bn->options.momentum(c10::nullopt);  // cumulative average over the batches below
+  }
+  std::mt19937_64 rng(seed);
+  const int mels = m.spectrogram.n_mels, frames = m.window_frames;
+  const size_t per = size_t(mels) * size_t(frames);
+  std::vector<size_t> clips(d.split.train);
+  std::shuffle(clips.begin(), clips.end(), rng);
+  const size_t windows = std::min<size_t>(512, std::max<size_t>(clips.size() * 2, size_t(batch)));
+  torch::NoGradGuard no_grad;
+  net.train();
+  for (size_t at = 0; at < windows; at += size_t(batch)) {
+    const size_t n = std::min(windows, at + size_t(batch)) - at;
+    if (n < 2) break;
+    auto x = torch::empty({int64_t(n), 1, mels, frames});
+    for (size_t b = 0; b < n; ++b) {
+      const Spectrogram& s = d.spectrograms[clips[(at + b) % clips.size()]];
+      const int start = s.n_frames > frames ? std::uniform_int_distribution<int>(0, s.n_frames - frames)(rng) : 0;
+      copy_window(s, start, frames, m.normalization, {x.data_ptr<float>() + b * per, per});
+    }
+    net.pooled_features(x);
+  }
+  for (size_t i = 0; i < bns.size(); ++i) bns[i]->options.momentum(momentum[i]);
+}
+
+struct ClipSetResult {
+  double loss = 0, accuracy = 0;
+  torch::Tensor logits, embeddings;
+  std::vector<int> truth;
+};
+
+ClipSetResult evaluate_clips(NetworkImpl& net, const PreparedData& d, const std::vector<size_t>& idx, const ModelMetadata& m) {
+  ClipSetResult r;
+  if (idx.empty()) return r;
+  std::vector<const Spectrogram*> clips;
+  for (size_t i : idx) {
+    clips.push_back(&d.spectrograms[i]);
+    r.truth.push_back(d.dataset.label_index(d.dataset.clips[i].label));
+  }
+  net.eval();
+  auto out = run_clips(net, clips, m);
+  auto y = torch::tensor(std::vector<int64_t>(r.truth.begin(), r.truth.end()), torch::kLong);
+  r.loss = torch::nn::functional::cross_entropy(out.logits, y).item<double>();
+  r.accuracy = out.logits.argmax(1).eq(y).to(torch::kDouble).mean().item<double>();
+  r.logits = out.logits;
+  r.embeddings = out.embeddings;
+  return r;
+}
+
+}  // namespace
+
+TrainResult train_model(const PreparedData& d, const TrainOptions& o, const std::filesystem::path& out) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  at::set_num_threads(resolve_jobs(o.threads));
+  at::globalContext().setFlushDenormal(true);  // denormals in early training cost 10x on x86
+  torch::manual_seed(o.seed);
+  std::mt19937_64 rng(o.seed);
+
+  ModelMetadata meta;
+  meta.spectrogram = d.config;
+  meta.window_frames = o.window_frames;
+  meta.eval_windows = o.eval_windows;
+  meta.embedding_size = o.embedding_size;
+  meta.labels = d.dataset.labels;
+  {
+    std::vector<const Spectrogram*> train;
+    for (size_t i : d.split.train) train.push_back(&d.spectrograms[i]);
+    meta.normalization = compute_normalization(train, d.config.n_mels);
+  }
+
+  std::shared_ptr<BackboneImpl> backbone;
+  if (!o.backbone_weights.empty()) {
+    PretrainedBackbone pre = load_backbone_weights(o.backbone_weights, d.config.n_mels, o.window_frames);
+    backbone = pre.backbone;
+    meta.backbone = backbone->spec();
+    if (pre.source) {
+      if (!(pre.source->spectrogram == d.config))
+        throw Error(ExitCode::usage, o.backbone_weights.string() +
+                                         ": the backbone was trained on other spectrogram settings; train with the same "
+                                         "--sample-rate, --hop and --n-mels");
+      // The pretrained backbone learnt on inputs normalised with its own statistics; feeding it
+      // differently scaled bands would shift every feature it computes.
+      meta.normalization = pre.source->normalization;
+    }
+  } else {
+    if (o.freeze_backbone) throw Error(ExitCode::usage, "--freeze-backbone needs --backbone-weights FILE");
+    meta.backbone = o.backbone;
+    backbone = make_backbone(o.backbone);
+    meta.backbone = backbone->spec();
+  }
+  Network net(backbone, o.embedding_size, int(meta.labels.size()));
+  if (o.freeze_backbone || meta.backbone.name == "torchscript") net->freeze_backbone();
+
+  TrainResult result;
+  result.backbone = meta.backbone.name;
+  result.parameters = keras_parameter_count(*net);
+  result.trainable_parameters = trainable_parameter_count(*net);
+
+  std::vector<torch::Tensor> params;
+  for (auto& p : net->parameters())
+    if (p.requires_grad()) params.push_back(p);
+  const bool small = meta.backbone.name == "compact" || net->backbone_frozen();
+  const double base_lr = o.learning_rate > 0 ? o.learning_rate : (small ? 1e-3 : 3e-4);
+  torch::optim::AdamW opt(params, torch::optim::AdamWOptions(base_lr).weight_decay(o.weight_decay));
+  auto set_lr = [&](double lr) {
+    for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+  };
+
+  const Augmenter augmenter(o.augment);
+  const int mels = d.config.n_mels, frames = o.window_frames;
+  const size_t per = size_t(mels) * size_t(frames);
+  const int batch = std::max(2, o.batch_size);
+  const size_t samples_per_epoch = d.split.train.size() * size_t(std::max(1, o.windows_per_clip));
+  const size_t batches_per_epoch = (samples_per_epoch + size_t(batch) - 1) / size_t(batch);
+  const size_t total_steps = batches_per_epoch * size_t(std::max(1, o.epochs));
+  size_t step = 0;
+  double lr = base_lr;
+  double best_val = std::numeric_limits<double>::infinity(), plateau_best = best_val;
+  int since_best = 0, plateau_wait = 0;
+  std::string best_state;
+
+  auto save_checkpoint = [&](const nlohmann::json& extra) {
+    meta.training = extra;
+    save_model(out, meta, *net);
+  };
+  auto summary = [&] {
+    return nlohmann::json{{"backbone_weights", o.backbone_weights.string()},
+                          {"frozen_backbone", net->backbone_frozen()},
+                          {"augment", o.augment.describe()},
+                          {"seed", o.seed},
+                          {"epochs_requested", o.epochs},
+                          {"windows_per_clip", o.windows_per_clip},
+                          {"batch_size", batch},
+                          {"learning_rate", base_lr},
+                          {"schedule", o.schedule},
+                          {"clips", {{"train", d.split.train.size()}, {"validation", d.split.validation.size()},
+                                     {"test", d.split.test.size()}}},
+                          {"parameters", result.parameters},
+                          {"best_epoch", result.best_epoch},
+                          {"history", to_json(result.history)}};
+  };
+
+  for (int epoch = 1; epoch <= o.epochs && !result.interrupted; ++epoch) {
+    const auto e0 = clock::now();
+    net->train();
+    std::vector<std::pair<size_t, int>> samples;  // (clip, label)
+    for (size_t i : d.split.train)
+      for (int k = 0; k < std::max(1, o.windows_per_clip); ++k)
+        samples.emplace_back(i, d.dataset.label_index(d.dataset.clips[i].label));
+    std::shuffle(samples.begin(), samples.end(), rng);
+
+    std::optional<Progress> bar;
+    if (o.progress) bar.emplace("epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), samples.size());
+    double loss_sum = 0, correct = 0, seen = 0;
+    for (size_t at = 0; at < samples.size(); at += size_t(batch)) {
+      if (o.stop && o.stop->load()) {
+        result.interrupted = true;
+        break;
+      }
+      const size_t n = std::min(samples.size(), at + size_t(batch)) - at;
+      if (n < 2 && at > 0) break;  // BatchNorm cannot train on a single window
+      auto x = torch::empty({int64_t(n), 1, mels, frames});
+      std::vector<int64_t> y(n);
+      float* xd = x.data_ptr<float>();
+      for (size_t b = 0; b < n; ++b) {
+        const Spectrogram& s = d.spectrograms[samples[at + b].first];
+        const int start = s.n_frames > frames ? std::uniform_int_distribution<int>(0, s.n_frames - frames)(rng) : 0;
+        std::span<float> w(xd + b * per, per);
+        copy_raw_window(s, start, frames, w);
+        augmenter.augment_raw(w, mels, frames, rng);
+        normalize_window(w, frames, meta.normalization);
+        augmenter.augment_normalized(w, mels, frames, rng);
+        y[b] = samples[at + b].second;
+      }
+      auto target = torch::tensor(y, torch::kLong);
+      const float lambda = augmenter.mixup_lambda(rng);
+      torch::Tensor loss, logits;
+      if (lambda < 1.0f) {
+        std::vector<int64_t> perm(n);
+        std::iota(perm.begin(), perm.end(), 0);
+        std::shuffle(perm.begin(), perm.end(), rng);
+        auto p = torch::tensor(perm, torch::kLong);
+        x = lambda * x + (1.0f - lambda) * x.index_select(0, p);
+        logits = net->forward(x).logits;
+        loss = lambda * torch::nn::functional::cross_entropy(logits, target) +
+               (1.0f - lambda) * torch::nn::functional::cross_entropy(logits, target.index_select(0, p));
+      } else {
+        logits = net->forward(x).logits;
+        loss = torch::nn::functional::cross_entropy(logits, target);
+      }
+      if (o.schedule == "cosine") {
+        lr = base_lr * 0.5 * (1.0 + std::cos(std::numbers::pi * double(step) / double(std::max<size_t>(1, total_steps))));
+        set_lr(lr);
+      }
+      opt.zero_grad();
+      loss.backward();
+      opt.step();
+      ++step;
+      const double l = loss.item<double>();
+      loss_sum += l * double(n);
+      correct += logits.argmax(1).eq(target).sum().item<double>();
+      seen += double(n);
+      if (bar) {
+        char note[96];
+        std::snprintf(note, sizeof note, "loss %.3f acc %.3f", loss_sum / seen, correct / seen);
+        bar->advance(n, note);
+      }
+    }
+    if (bar) bar->finish();
+    if (seen == 0) break;
+
+    EpochStats es;
+    es.epoch = epoch;
+    es.train_loss = loss_sum / seen;
+    es.train_accuracy = correct / seen;
+    es.learning_rate = lr;
+    recalibrate_batchnorm(*net, d, meta, batch, o.seed + uint64_t(epoch));
+    const auto val = evaluate_clips(*net, d, d.split.validation, meta);
+    // Without a validation slice (tiny data sets) the training loss decides.
+    es.val_loss = d.split.validation.empty() ? es.train_loss : val.loss;
+    es.val_accuracy = d.split.validation.empty() ? es.train_accuracy : val.accuracy;
+    es.seconds = std::chrono::duration<double>(clock::now() - e0).count();
+    result.history.push_back(es);
+    if (o.on_epoch) o.on_epoch(es);
+
+    if (es.val_loss < best_val) {
+      best_val = es.val_loss;
+      since_best = 0;
+      result.best_epoch = epoch;
+      best_state = serialize_state(*net);
+      save_checkpoint(summary());  // Ctrl-C from here on keeps this one
+    } else if (++since_best >= o.patience) {
+      result.early_stopped = true;
+      break;
+    }
+    if (o.schedule == "plateau") {
+      if (es.val_loss < plateau_best - 1e-4) plateau_best = es.val_loss, plateau_wait = 0;
+      else if (++plateau_wait >= 2) lr *= 0.5, set_lr(lr), plateau_wait = 0;
+    }
+    if (o.time_limit_s > 0 && std::chrono::duration<double>(clock::now() - t0).count() > o.time_limit_s) break;
+  }
+  result.train_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  if (best_state.empty()) {
+    if (result.interrupted) throw Error(ExitCode::interrupted, "interrupted before the first epoch finished; nothing saved");
+    throw Error(ExitCode::internal, "training produced no epoch");
+  }
+  if (result.interrupted) return result;
+
+  restore_state(*net, best_state);
+  nlohmann::json s = summary();
+  s["seconds"] = result.train_seconds;
+  s["early_stopped"] = result.early_stopped;
+  if (!d.split.test.empty()) {
+    auto t = evaluate_clips(*net, d, d.split.test, meta);
+    std::vector<std::vector<int>> confusion(meta.labels.size(), std::vector<int>(meta.labels.size(), 0));
+    auto pred = t.logits.argmax(1);
+    for (size_t i = 0; i < t.truth.size(); ++i) ++confusion[size_t(t.truth[i])][size_t(pred[int64_t(i)].item<int64_t>())];
+    ClassificationReport rep = report_from_confusion(confusion, meta.labels);
+    rep.loss = t.loss;
+    std::vector<std::vector<float>> emb(t.truth.size());
+    auto e = t.embeddings.contiguous();
+    for (size_t i = 0; i < emb.size(); ++i) {
+      const float* p = e[int64_t(i)].data_ptr<float>();
+      emb[i].assign(p, p + e.size(1));
+    }
+    rep.p_at_10 = precision_at_k(emb, t.truth, 10);
+    rep.p_at_10_uncapped = precision_at_k(emb, t.truth, 10, false);
+    s["test"] = to_json(rep);
+    result.test = rep;
+  }
+  save_checkpoint(s);
+  return result;
+}
+
+}  // namespace soundalike::model

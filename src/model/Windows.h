@@ -1,0 +1,30 @@
+#pragma once
+// Cutting a clip's spectrogram into the fixed-size, normalised windows the network reads.
+// Torch-free: windows are plain float buffers, band-major [n_mels x frames] like Spectrogram.
+#include <span>
+#include <vector>
+
+#include "features/Spectrogram.h"
+#include "model/ModelFile.h"
+
+namespace soundalike::model {
+
+// Start frames of up to `max_windows` windows of `window` frames spread evenly from the clip's first to
+// its last frame (the first starts at 0, the last ends at the last frame). A clip shorter than one
+// window gives one window at 0 (padded by copy_window).
+std::vector<int> window_starts(int n_frames, int window, int max_windows);
+
+// Copies frames [start, start + window) of `s` into `out` (n_mels * window floats), normalised per
+// band. Frames past the clip's end are the spectrogram floor (silence), normalised the same way.
+void copy_window(const Spectrogram& s, int start, int window, const Normalization& norm, std::span<float> out);
+
+// The same without normalisation (the raw dB values), for augmentations that work in dB.
+void copy_raw_window(const Spectrogram& s, int start, int window, std::span<float> out);
+// In place: (x - mean[band]) / std[band] for a band-major window of `frames` frames.
+void normalize_window(std::span<float> window, int frames, const Normalization& norm);
+
+// Per-band mean and standard deviation over all frames of all given spectrograms (std floored so a
+// constant band does not divide by zero).
+Normalization compute_normalization(std::span<const Spectrogram* const> spectrograms, int n_mels);
+
+}  // namespace soundalike::model
