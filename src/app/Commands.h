@@ -22,5 +22,6 @@ void add_evaluate_command(CLI::App& app, CommandStatus& status);
 void add_embed_command(CLI::App& app, CommandStatus& status);
 void add_classify_command(CLI::App& app, CommandStatus& status);
 void add_compare_command(CLI::App& app, CommandStatus& status);
+void add_serve_command(CLI::App& app, CommandStatus& status);
 
 }  // namespace soundalike::app

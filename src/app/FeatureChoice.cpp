@@ -1,24 +1,34 @@
 #include "app/FeatureChoice.h"
 
+#include "app/DefaultModel.h"
 #include "common/Error.h"
 #include "features/MfccExtractor.h"
+#include "model/Embedder.h"
 
 namespace soundalike::app {
 
 std::unique_ptr<FeatureExtractor> choose_features(const std::string& features, const std::string& model_path) {
   if (!features.empty() && !model_path.empty())
     throw Error(ExitCode::usage, "give either --features or --model, not both");
-  if (!model_path.empty())
-    throw Error(ExitCode::bad_model, model_path + ": CNN models are not available in this build yet; use --features mfcc");
-  if (features.empty() || features == "mfcc") return std::make_unique<MfccExtractor>();
+  // One torch thread per extractor: the callers (indexer workers, server threads) parallelise across songs.
+  if (!model_path.empty()) return std::make_unique<model::Embedder>(resolve_model_name(model_path), model::EmbedderOptions{1, 64});
+  if (features.empty()) {
+    if (auto shipped = default_model_path()) return std::make_unique<model::Embedder>(*shipped, model::EmbedderOptions{1, 64});
+    return std::make_unique<MfccExtractor>();
+  }
+  if (features == "mfcc") return std::make_unique<MfccExtractor>();
   throw Error(ExitCode::usage, "unknown --features '" + features + "' (available: mfcc)");
 }
 
 std::unique_ptr<FeatureExtractor> extractor_for_kind(const std::string& kind, const std::string& model_path) {
   if (kind == "mfcc-v1") return std::make_unique<MfccExtractor>();
-  if (!model_path.empty()) {
-    auto e = choose_features("", model_path);
-    return e->kind() == kind ? std::move(e) : nullptr;
+  if (kind.starts_with("model:")) {
+    std::unique_ptr<FeatureExtractor> e;
+    if (!model_path.empty())
+      e = choose_features("", model_path);
+    else if (auto shipped = default_model_path())
+      e = std::make_unique<model::Embedder>(*shipped, model::EmbedderOptions{1, 64});
+    if (e && e->kind() == kind) return e;
   }
   return nullptr;
 }

@@ -1,6 +1,5 @@
 #pragma once
-// The one place that maps the command line's feature options to a FeatureExtractor. When the CNN
-// Embedder lands it is wired in here (and becomes the default once a shipped model exists).
+// The one place that maps the command line's feature options to a FeatureExtractor.
 #include <memory>
 #include <string>
 
@@ -8,12 +7,13 @@
 
 namespace soundalike::app {
 
-// features: "" or "mfcc"; model_path: "" or a model file. Neither -> mfcc for now (the shipped default
-// model will replace it). Both -> Error(usage). --model throws Error(bad_model) in this build.
+// features: "" or "mfcc"; model_path: "", "default" or a model file (Error bad_model when unusable).
+// Neither -> the shipped default model, or mfcc statistics when none is installed. Both -> Error(usage).
 std::unique_ptr<FeatureExtractor> choose_features(const std::string& features, const std::string& model_path);
 
 // The extractor that makes vectors of a library's `kind` (for queries that are files outside the
-// library), or nullptr when this build cannot make that kind from the given options.
+// library), or nullptr when that kind cannot be made from the given options (a model library needs the
+// same model file, given with --model or shipped as the default).
 std::unique_ptr<FeatureExtractor> extractor_for_kind(const std::string& kind, const std::string& model_path);
 
 }  // namespace soundalike::app

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <string>
 
+#include "app/DefaultModel.h"
 #include "common/Error.h"
 #include "model/Dataset.h"
 
@@ -21,10 +22,11 @@ struct CacheOptions {
   std::filesystem::path dir() const { return no_cache ? std::filesystem::path() : std::filesystem::path(cache_dir); }
 };
 
-// --model is an option, never positional, so a shipped default model can stand in later.
-inline void require_model(const std::string& model) {
-  if (model.empty())
-    throw Error(ExitCode::usage, "--model MODEL is required (no default model ships yet; make one with 'soundalike train')");
+// --model is an option, never positional, so the shipped default model stands in when it is omitted.
+inline std::string model_or_default(const std::string& model) {
+  if (!model.empty()) return resolve_model_name(model);
+  if (auto p = default_model_path()) return p->string();
+  throw Error(ExitCode::usage, "--model MODEL is required (no default model is installed; make one with 'soundalike train')");
 }
 
 }  // namespace soundalike::app

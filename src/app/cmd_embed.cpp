@@ -29,9 +29,9 @@ struct EmbedOptions {
 // Decodes and analyses every file; decoding runs on all cores, the network sees shared batches.
 template <class Emit>
 int analyse_files(const EmbedOptions& o, Emit&& emit) {
-  require_model(o.model);
+  const std::string model_file = model_or_default(o.model);
   const int threads = resolve_jobs(o.threads);
-  const model::Embedder embedder(o.model, {threads, 64});
+  const model::Embedder embedder(model_file, {threads, 64});
   DecodeOptions d;
   d.sample_rate = embedder.sample_rate();
   const AudioDecoder decoder(d);
@@ -89,7 +89,7 @@ int run_embed(const EmbedOptions& o) {
 int run_classify(const EmbedOptions& o) {
   nlohmann::json all = nlohmann::json::array();
   const int code = analyse_files(o, [&](const std::string& path, const model::ClipAnalysis& a, const model::Embedder& e) {
-    if (e.labels().empty()) throw Error(ExitCode::bad_model, o.model + ": this model has no labels; it can only embed");
+    if (e.labels().empty()) throw Error(ExitCode::bad_model, e.kind() + ": this model has no labels; it can only embed");
     const auto top = model::Embedder::top_labels(a, e.labels(), o.top);
     if (o.json) {
       nlohmann::json labels = nlohmann::json::array();

@@ -25,9 +25,9 @@ struct EvaluateOptions {
 };
 
 int run(const EvaluateOptions& o) {
-  require_model(o.model);
+  const std::string model_file = model_or_default(o.model);
   const int threads = resolve_jobs(o.threads);
-  const model::Embedder embedder(o.model, {threads, 64});
+  const model::Embedder embedder(model_file, {threads, 64});
   model::DatasetOptions dopt;
   dopt.max_clips_per_label = o.max_clips;
   const model::Dataset data = model::load_dataset(o.data, dopt);
@@ -40,11 +40,11 @@ int run(const EvaluateOptions& o) {
   if (!o.confusion_png.empty()) model::write_confusion_png(o.confusion_png, r.report);
   if (o.json) {
     nlohmann::json j = model::to_json(r.report);
-    j["model"] = o.model;
+    j["model"] = model_file;
     j["failures"] = r.failures;
     std::cout << j.dump(2) << '\n';
   } else {
-    std::printf("%s on %s (%d clips):\n%s", o.model.c_str(), o.data.c_str(), r.report.clips,
+    std::printf("%s on %s (%d clips):\n%s", model_file.c_str(), o.data.c_str(), r.report.clips,
                 model::format_report(r.report).c_str());
   }
   return r.failures.empty() ? 0 : int(ExitCode::partial);

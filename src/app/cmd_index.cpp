@@ -78,7 +78,7 @@ void add_index_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("dirs", o->roots, "Folders (walked recursively) or audio files")->required();
   cmd->add_option("--db", o->db, "Library database file (created when missing)")->required();
   cmd->add_option("--features", o->features, "Feature kind: mfcc (default for now)");
-  cmd->add_option("--model", o->model, "A CNN model file (not available in this build yet)");
+  cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
   cmd->add_option("--jobs,-j", o->jobs, "Worker threads (default: all cores)");
   cmd->add_flag("--prune", o->prune, "Remove library tracks whose file no longer exists");
   cmd->footer("Exit status: 0 all files indexed or unchanged; 6 some files failed (listed, recorded in the "

@@ -49,7 +49,7 @@ void add_map_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("--width", o->width, "Image width")->capture_default_str()->check(CLI::Range(400, 8000));
   cmd->add_option("--height", o->height, "Image height")->capture_default_str()->check(CLI::Range(300, 8000));
   cmd->add_option("--features", o->features, "Which feature kind to use when the library holds several");
-  cmd->add_option("--model", o->model, "A CNN model file (not available in this build yet)");
+  cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
   cmd->callback([o, &status] { status.code = run(*o); });
 }
 

@@ -53,7 +53,7 @@ void add_path_command(CLI::App& app, CommandStatus& status) {
   auto* json = cmd->add_flag("--json", o->json, "Print JSON");
   cmd->add_option("--m3u", o->m3u, "Also write the playlist as M3U")->excludes(json);
   cmd->add_option("--features", o->features, "Which feature kind to use when the library holds several");
-  cmd->add_option("--model", o->model, "A CNN model file (not available in this build yet)");
+  cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
   cmd->callback([o, &status] { status.code = run(*o); });
 }
 

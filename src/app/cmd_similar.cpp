@@ -99,7 +99,7 @@ void add_similar_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("--exclude-artist", o->exclude_artists, "Leave out an artist (repeatable)");
   cmd->add_flag("--ann", o->ann, "Approximate search (HNSW) even for a small library");
   cmd->add_option("--features", o->features, "Which feature kind to use when the library holds several");
-  cmd->add_option("--model", o->model, "A CNN model file (not available in this build yet)");
+  cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
   cmd->callback([o, &status] { status.code = run(*o); });
 }
 

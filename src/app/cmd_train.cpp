@@ -109,7 +109,7 @@ fs::path sibling(const fs::path& model, const std::string& suffix) {
 int run_train(TrainCliOptions& o) {
   model::PreparedData d = prepare(o);
   o.train.backbone.name = o.backbone;
-  o.train.backbone_weights = o.backbone_weights;
+  if (!o.backbone_weights.empty()) o.train.backbone_weights = resolve_model_name(o.backbone_weights);
   if (!o.quiet) o.train.on_epoch = log_epoch;
   ScopedInterrupt interrupt;
   o.train.stop = interrupt.stop_flag();

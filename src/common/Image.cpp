@@ -130,6 +130,17 @@ void RgbImage::text(int x, int y, const std::string& s, Rgb c, int scale) {
   }
 }
 
+std::vector<unsigned char> encode_png(const RgbImage& image) {
+  std::vector<unsigned char> out;
+  const auto append = [](void* context, void* data, int size) {
+    auto* bytes = static_cast<unsigned char*>(data);
+    static_cast<std::vector<unsigned char>*>(context)->insert(static_cast<std::vector<unsigned char>*>(context)->end(), bytes, bytes + size);
+  };
+  if (!stbi_write_png_to_func(append, &out, image.width(), image.height(), 3, image.pixels().data(), image.width() * 3))
+    throw Error(ExitCode::internal, "cannot encode a PNG image");
+  return out;
+}
+
 void write_png(const std::filesystem::path& path, const RgbImage& image) {
   const std::string p = path.string();
   if (!stbi_write_png(p.c_str(), image.width(), image.height(), 3, image.pixels().data(), image.width() * 3))

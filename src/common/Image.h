@@ -30,5 +30,7 @@ class RgbImage {
 
 // Throws Error(internal) naming the path when the file cannot be written.
 void write_png(const std::filesystem::path& path, const RgbImage& image);
+// The PNG file's bytes, for answers that never touch the disk (the web server).
+std::vector<unsigned char> encode_png(const RgbImage& image);
 
 }  // namespace soundalike

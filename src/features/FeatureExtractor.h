@@ -13,6 +13,11 @@ struct LabelScore {
   float probability = 0.0f;
 };
 
+struct FeatureResult {
+  std::vector<float> vector;
+  std::vector<LabelScore> labels;  // top labels, best first; empty for extractors that do not classify
+};
+
 class FeatureExtractor {
  public:
   virtual ~FeatureExtractor() = default;
@@ -28,6 +33,11 @@ class FeatureExtractor {
   virtual std::vector<float> extract(std::span<const float> samples) const = 0;
   // Top labels with probabilities, for extractors that classify (empty otherwise).
   virtual std::vector<LabelScore> classify(std::span<const float> samples, int top_k) const { return {}; }
+  // Both at once; extractors whose vector and labels come from one computation (a CNN's forward pass)
+  // override it so that callers wanting both pay once.
+  virtual FeatureResult describe(std::span<const float> samples, int top_k) const {
+    return {extract(samples), classify(samples, top_k)};
+  }
 };
 
 }  // namespace soundalike

@@ -135,12 +135,13 @@ TrackUpdate TrackAnalyzer::analyze(const std::filesystem::path& path) const {
   for (const DecodedAudio& part : w.parts) {
     std::span<const float> x = trim_silence(part.samples, options_.silence_db);
     if (x.size() < min_samples && w.parts.size() > 1 && used + 1 < int(w.parts.size())) continue;
-    const std::vector<float> v = extractor_.extract(x);
+    const FeatureResult r = extractor_.describe(x, options_.top_labels);
+    const std::vector<float>& v = r.vector;
     if (int(v.size()) != dim)
       throw InputError(ExitCode::internal, path, "feature extractor returned " + std::to_string(v.size()) +
                                                      " values, expected " + std::to_string(dim));
     for (int d = 0; d < dim; ++d) sum[size_t(d)] += v[size_t(d)];
-    for (const LabelScore& l : extractor_.classify(x, options_.top_labels)) label_sum[l.label] += l.probability;
+    for (const LabelScore& l : r.labels) label_sum[l.label] += l.probability;
     const Descriptors d = descriptors_.compute(x);
     if (d.bpm > 0) bpms.push_back(d.bpm);
     confidence = std::max(confidence, d.tempo_confidence);

@@ -90,4 +90,12 @@ std::vector<LabelScore> Embedder::classify(std::span<const float> samples, int t
   return top_labels(analyze(spectrogram(samples)), labels(), top_k);
 }
 
+FeatureResult Embedder::describe(std::span<const float> samples, int top_k) const {
+  ClipAnalysis a = analyze(spectrogram(samples));
+  FeatureResult r;
+  r.labels = top_labels(a, labels(), top_k);
+  r.vector = std::move(a.embedding);
+  return r;
+}
+
 }  // namespace soundalike::model

@@ -38,6 +38,7 @@ class Embedder : public FeatureExtractor {
   int sample_rate() const override;
   std::vector<float> extract(std::span<const float> samples) const override;
   std::vector<LabelScore> classify(std::span<const float> samples, int top_k) const override;
+  FeatureResult describe(std::span<const float> samples, int top_k) const override;
 
   const ModelMetadata& metadata() const;
   const std::vector<std::string>& labels() const;

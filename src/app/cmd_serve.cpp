@@ -1,0 +1,99 @@
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "app/Commands.h"
+#include "app/server/HttpServer.h"
+#include "app/server/LibraryService.h"
+#include "common/Error.h"
+
+namespace soundalike::app {
+namespace {
+
+struct ServeCli {
+  std::string db;
+  std::string features, model;
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  int threads = 0;
+  int max_upload_mb = 50;
+  int timeout = 30;
+};
+
+// Ctrl-C and SIGTERM stop the server cleanly: the signals are blocked in every thread the server
+// starts and one thread waits for them synchronously, so no work happens inside a signal handler.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(HttpServer& server) {
+    sigemptyset(&set_);
+    sigaddset(&set_, SIGINT);
+    sigaddset(&set_, SIGTERM);
+    sigaddset(&set_, SIGUSR1);  // our own wake-up when the server ends for another reason
+    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
+    waiter_ = std::thread([this, &server] {
+      int sig = 0;
+      sigwait(&set_, &sig);
+      if (sig != SIGUSR1) {
+        std::fprintf(stderr, "\nstopping (signal %d)\n", sig);
+        server.stop();
+      }
+    });
+  }
+  ~StopOnSignal() {
+    pthread_kill(waiter_.native_handle(), SIGUSR1);
+    waiter_.join();
+    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
+  }
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+
+ private:
+  sigset_t set_{}, previous_{};
+  std::thread waiter_;
+};
+
+int run(const ServeCli& o) {
+  if (o.max_upload_mb < 1) throw Error(ExitCode::usage, "--max-upload-mb must be at least 1");
+  if (o.port < 0 || o.port > 65535) throw Error(ExitCode::usage, "--port must be in [0, 65535]");
+  LibraryService service(o.db, LibraryServiceOptions{o.features, o.model});
+  ServerOptions so;
+  so.host = o.host;
+  so.port = o.port;
+  so.threads = o.threads;
+  so.max_upload_bytes = size_t(o.max_upload_mb) << 20;
+  so.timeout_seconds = o.timeout;
+  HttpServer server(service, so);
+  StopOnSignal stop(server);
+  const int port = server.bind();
+  std::fprintf(stderr, "library %s: %s vectors%s\n", o.db.c_str(), service.kind().c_str(),
+               service.can_analyse_uploads() ? "" : " (uploads disabled: start with the model the library was indexed with)");
+  if (o.host != "127.0.0.1" && o.host != "localhost" && o.host != "::1")
+    std::fprintf(stderr, "warning: listening on %s makes the library reachable from other machines\n", o.host.c_str());
+  const std::string shown_host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
+  std::printf("listening on http://%s:%d\n", shown_host.c_str(), port);
+  std::fflush(stdout);
+  server.listen();
+  return 0;
+}
+
+}  // namespace
+
+void add_serve_command(CLI::App& app, CommandStatus& status) {
+  auto o = std::make_shared<ServeCli>();
+  CLI::App* cmd = app.add_subcommand("serve", "The web app and JSON API over a library (docs/api.md)");
+  cmd->add_option("--db", o->db, "Library database (opened read-only; `index` may run beside it)")->required();
+  cmd->add_option("--features", o->features, "Which feature kind to serve when the library holds several");
+  cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model), for uploads");
+  cmd->add_option("--host", o->host, "Address to listen on (loopback unless you ask for more)")->capture_default_str();
+  cmd->add_option("--port", o->port, "Port (0 = any free port)")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Worker threads (0 = one per core, at least 4)")->capture_default_str();
+  cmd->add_option("--max-upload-mb", o->max_upload_mb, "Largest accepted upload, MB (larger -> 413)")->capture_default_str();
+  cmd->add_option("--timeout", o->timeout, "Read/write timeout per request, seconds")->capture_default_str();
+  cmd->callback([o, &status] { status.code = run(*o); });
+}
+
+}  // namespace soundalike::app

@@ -1,0 +1,305 @@
+#include "app/server/LibraryService.h"
+
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <map>
+
+#include "app/FeatureChoice.h"
+#include "app/LibraryOutput.h"
+#include "audio/AudioDecoder.h"
+#include "common/Error.h"
+#include "common/Image.h"
+#include "features/MelSpectrogram.h"
+#include "features/SpectrogramImage.h"
+#include "index/LibraryDb.h"
+#include "index/LibraryMap.h"
+#include "index/LibrarySearch.h"
+#include "index/Recommender.h"
+#include "index/TrackAnalyzer.h"
+
+namespace soundalike::app {
+namespace {
+
+using nlohmann::json;
+
+constexpr double kPreviewSeconds = 30.0;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+std::string base64(std::span<const unsigned char> bytes) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    const uint32_t n = uint32_t(bytes[i]) << 16 | (i + 1 < bytes.size() ? uint32_t(bytes[i + 1]) << 8 : 0) |
+                       (i + 2 < bytes.size() ? uint32_t(bytes[i + 2]) : 0);
+    out += kAlphabet[n >> 18 & 63];
+    out += kAlphabet[n >> 12 & 63];
+    out += i + 1 < bytes.size() ? kAlphabet[n >> 6 & 63] : '=';
+    out += i + 2 < bytes.size() ? kAlphabet[n & 63] : '=';
+  }
+  return out;
+}
+
+// A private directory (mode 0700) holding one upload, removed with everything in it when it goes out of
+// scope: FFmpeg and the analyser read files, and no client string ever becomes part of its name.
+class PrivateTempFile {
+ public:
+  explicit PrivateTempFile(std::span<const std::byte> bytes) {
+    std::string pattern = (std::filesystem::temp_directory_path() / "soundalike-upload-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw Error(ExitCode::cannot_write, "cannot create a private temporary folder for the upload");
+    dir_ = pattern;
+    file_ = dir_ / "upload";
+    std::ofstream out(file_, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    if (!out) throw Error(ExitCode::cannot_write, "cannot store the upload in a temporary file");
+  }
+  ~PrivateTempFile() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  PrivateTempFile(const PrivateTempFile&) = delete;
+  PrivateTempFile& operator=(const PrivateTempFile&) = delete;
+  const std::filesystem::path& file() const { return file_; }
+
+ private:
+  std::filesystem::path dir_, file_;
+};
+
+json track_summary(const LibraryDb& db, const TrackRow& t, std::string_view kind) {
+  return {{"id", t.id},
+          {"title", t.tags.title.empty() ? std::filesystem::path(t.path).stem().string() : t.tags.title},
+          {"artist", t.tags.artist},
+          {"album", t.tags.album},
+          {"genre", t.tags.genre},
+          {"duration", t.duration},
+          {"bpm", t.descriptors.bpm},
+          {"energy_db", t.descriptors.loudness_db},
+          {"brightness_hz", t.descriptors.centroid_hz},
+          {"label", display_label(db, t, kind)}};
+}
+
+json labels_json(const std::vector<LabelScore>& labels) {
+  json out = json::array();
+  for (const auto& l : labels) out.push_back({{"label", l.label}, {"probability", l.probability}});
+  return out;
+}
+
+std::vector<unsigned char> spectrogram_of(std::span<const float> samples) {
+  const MelSpectrogram mel;  // librosa's defaults, at the decoder's 22050 Hz
+  return encode_png(render_spectrogram(mel.compute(samples), SpectrogramImageOptions{.band_height = 2}));
+}
+
+}  // namespace
+
+struct LibraryService::Impl {
+  LibraryDb db;
+  LibraryServiceOptions options;
+  std::string kind;
+  std::unique_ptr<FeatureExtractor> extractor;  // null when uploads cannot be analysed
+  std::unique_ptr<TrackAnalyzer> analyzer;
+  // One search per metric; LibrarySearch is itself thread safe and follows the database's generation.
+  std::map<Metric, std::unique_ptr<LibrarySearch>> searches;
+  AudioDecoder decoder;
+
+  // The track list and the map are recomputed only when the library changed.
+  mutable std::mutex cache_mutex;
+  int64_t tracks_generation = -1, map_generation = -1;
+  std::shared_ptr<const std::vector<TrackRow>> track_list;
+  std::shared_ptr<const json> map_json;
+
+  Impl(const std::filesystem::path& path, LibraryServiceOptions o)
+      : db(path, LibraryDb::Mode::read_only), options(std::move(o)) {
+    kind = library_kind(db, options.features, options.model);
+    extractor = extractor_for_kind(kind, options.model);
+    if (extractor) analyzer = std::make_unique<TrackAnalyzer>(*extractor);
+    for (Metric m : {Metric::l2, Metric::cosine}) searches[m] = std::make_unique<LibrarySearch>(db, kind, FaissIndexOptions{.metric = m});
+    searches[Metric::l2]->index();  // build or load now, so the first request is not the slow one
+  }
+
+  LibrarySearch& search(const std::string& metric) { return *searches.at(metric.empty() ? Metric::l2 : parse_metric(metric)); }
+
+  std::shared_ptr<const std::vector<TrackRow>> all_tracks() {
+    std::lock_guard lock(cache_mutex);
+    const int64_t g = db.generation();
+    if (!track_list || g != tracks_generation) {
+      track_list = std::make_shared<const std::vector<TrackRow>>(db.tracks());
+      tracks_generation = g;
+    }
+    return track_list;
+  }
+
+  TrackRow row(int64_t id) const {
+    auto t = db.track(id);
+    if (!t || t->failed()) throw Error(ExitCode::not_found, "no such track: " + std::to_string(id));
+    return *t;
+  }
+
+  QueryTrack library_query(int64_t id) const {
+    QueryTrack q;
+    q.id = id;
+    q.track = row(id);
+    auto e = db.embedding(id, kind);
+    if (!e) throw Error(ExitCode::not_found, "track " + std::to_string(id) + " has no vector of kind " + kind + " yet");
+    q.vector = std::move(e->vector);
+    return q;
+  }
+
+  json answer(const QueryTrack& q, const SimilarRequest& request, json query_json) {
+    SimilarOptions so;
+    so.k = request.k;
+    if (so.k < 1 || so.k > 1000) throw Error(ExitCode::usage, "k must be in [1, 1000]");
+    const auto results = recommend(db, search(request.metric), std::span(&q, 1), so);
+    query_json["kind"] = kind;
+    query_json["metric"] = request.metric.empty() ? "l2" : request.metric;
+    json out{{"query", std::move(query_json)}, {"results", json::array()}};
+    for (const auto& r : results) out["results"].push_back(to_json(r));
+    return out;
+  }
+};
+
+LibraryService::LibraryService(const std::filesystem::path& db, const LibraryServiceOptions& options)
+    : impl_(std::make_unique<Impl>(db, options)) {}
+
+LibraryService::~LibraryService() = default;
+
+const std::string& LibraryService::kind() const { return impl_->kind; }
+bool LibraryService::can_analyse_uploads() const { return impl_->analyzer != nullptr; }
+
+json LibraryService::health() const {
+  return {{"status", "ok"},
+          {"tracks", impl_->db.track_count()},
+          {"kind", impl_->kind},
+          {"uploads", can_analyse_uploads()},
+          {"generation", impl_->db.generation()}};
+}
+
+json LibraryService::tracks(std::string_view query, int limit, int offset) const {
+  const auto all = impl_->all_tracks();
+  const std::string needle = lower(query);
+  auto matches = [&](const TrackRow& t) {
+    if (needle.empty()) return true;
+    for (const std::string* field : {&t.tags.title, &t.tags.artist, &t.tags.album})
+      if (lower(*field).find(needle) != std::string::npos) return true;
+    return lower(std::filesystem::path(t.path).filename().string()).find(needle) != std::string::npos;
+  };
+  json list = json::array();
+  int64_t total = 0;
+  for (const TrackRow& t : *all) {
+    if (!matches(t)) continue;
+    if (total >= offset && total < int64_t(offset) + limit) list.push_back(track_summary(impl_->db, t, impl_->kind));
+    ++total;
+  }
+  return {{"tracks", std::move(list)}, {"total", total}};
+}
+
+json LibraryService::track(int64_t id) const {
+  const TrackRow t = impl_->row(id);
+  json out = track_summary(impl_->db, t, impl_->kind);
+  out["track"] = t.tags.track ? nlohmann::json(*t.tags.track) : nlohmann::json(nullptr);
+  const auto e = impl_->db.embedding(id, impl_->kind);
+  out["labels"] = labels_json(e ? e->labels : std::vector<LabelScore>{});
+  return out;
+}
+
+json LibraryService::similar_to_track(int64_t id, const SimilarRequest& request) const {
+  const QueryTrack q = impl_->library_query(id);
+  json qj = to_json(q);
+  qj["energy_db"] = q.track.descriptors.loudness_db;
+  qj["brightness_hz"] = q.track.descriptors.centroid_hz;
+  qj["duration"] = q.track.duration;
+  const auto e = impl_->db.embedding(id, impl_->kind);
+  qj["labels"] = labels_json(e ? e->labels : std::vector<LabelScore>{});
+  return impl_->answer(q, request, std::move(qj));
+}
+
+json LibraryService::similar_to_audio(std::span<const std::byte> audio, std::string_view name,
+                                      const SimilarRequest& request) const {
+  if (!impl_->analyzer)
+    throw Error(ExitCode::no_audio, "this server cannot analyse uploads: the library was indexed with a model it has not loaded (start it with --model)");
+  const PrivateTempFile upload(audio);
+  TrackUpdate analysed;
+  try {
+    analysed = impl_->analyzer->analyze(upload.file());
+  } catch (const Error& e) {
+    // The message names the temporary file; the client knows its upload by its own name.
+    throw Error(e.code() == ExitCode::not_found ? ExitCode::undecodable : e.code(),
+                std::string(name) + ": cannot analyse the upload (" + (e.code() == ExitCode::no_audio ? "no audio" : "not a readable audio file") + ")");
+  }
+  QueryTrack q;
+  q.track = std::move(analysed.track);
+  q.track.path = std::string(name);
+  if (q.track.tags.title.empty()) q.track.tags.title = std::filesystem::path(std::string(name)).filename().string();
+  if (analysed.embedding) q.vector = analysed.embedding->vector;
+  if (q.vector.empty()) throw Error(ExitCode::no_audio, std::string(name) + ": no audio to analyse");
+
+  json qj = to_json(q);
+  qj["energy_db"] = q.track.descriptors.loudness_db;
+  qj["brightness_hz"] = q.track.descriptors.centroid_hz;
+  qj["duration"] = q.track.duration;
+  qj["labels"] = labels_json(analysed.embedding ? analysed.embedding->labels : std::vector<LabelScore>{});
+  // The duplicate rule of `similar`: a library file with the same bytes is the query itself.
+  for (int64_t id : impl_->db.ids_with_hash(q.track.content_hash)) {
+    q.id = id;
+    break;
+  }
+  try {
+    const auto preview = impl_->decoder.decode_memory(audio, name, DecodeOptions{.duration = kPreviewSeconds});
+    qj["spectrogram"] = "data:image/png;base64," + base64(spectrogram_of(preview.samples));
+  } catch (const Error&) {
+    // The analysis read it; a preview that fails is not worth failing the answer for.
+  }
+  return impl_->answer(q, request, std::move(qj));
+}
+
+std::filesystem::path LibraryService::audio_file(int64_t id) const { return impl_->row(id).path; }
+
+std::vector<unsigned char> LibraryService::spectrogram_png(int64_t id) const {
+  const TrackRow t = impl_->row(id);
+  DecodeOptions o;
+  o.offset = std::max(0.0, (t.duration - kPreviewSeconds) / 2);
+  o.duration = kPreviewSeconds;
+  const auto audio = impl_->decoder.decode(t.path, o);
+  return spectrogram_of(audio.samples);
+}
+
+json LibraryService::path(int64_t from, int64_t to, int steps) const {
+  if (steps < 0 || steps > 200) throw Error(ExitCode::usage, "steps must be in [0, 200]");
+  const QueryTrack a = impl_->library_query(from), b = impl_->library_query(to);
+  const auto rows = playlist_path(impl_->db, impl_->search(""), a, b, steps);
+  json out{{"tracks", json::array()}};
+  for (const auto& r : rows) out["tracks"].push_back(to_json(r));
+  return out;
+}
+
+json LibraryService::map() const {
+  std::lock_guard lock(impl_->cache_mutex);
+  const int64_t g = impl_->db.generation();
+  if (!impl_->map_json || g != impl_->map_generation) {
+    const auto points = project_library(impl_->db, impl_->kind);
+    json list = json::array();
+    for (const auto& p : points) {
+      const auto t = impl_->db.track(p.id);
+      if (!t) continue;
+      list.push_back({{"id", p.id},
+                      {"x", p.x},
+                      {"y", p.y},
+                      {"label", p.label},
+                      {"title", t->tags.title.empty() ? std::filesystem::path(t->path).stem().string() : t->tags.title},
+                      {"artist", t->tags.artist}});
+    }
+    impl_->map_json = std::make_shared<const json>(json{{"points", std::move(list)}});
+    impl_->map_generation = g;
+  }
+  return *impl_->map_json;
+}
+
+}  // namespace soundalike::app
