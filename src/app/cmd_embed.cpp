@@ -114,7 +114,7 @@ int run_classify(const EmbedOptions& o) {
 void add_embed_command(CLI::App& app, CommandStatus& status) {
   auto o = std::make_shared<EmbedOptions>();
   CLI::App* cmd = app.add_subcommand("embed", "Print each file's embedding (the model's penultimate layer, averaged over windows)");
-  cmd->add_option("--model", o->model, "Model file (from 'soundalike train')");
+  cmd->add_option("--model", o->model, "Model file from 'soundalike train' (default: the shipped model)");
   cmd->add_option("files", o->files, "Audio files")->required();
   cmd->add_option("--format", o->format, "tsv: path<TAB>v1<TAB>v2...; json: [{path, embedding}]")
       ->capture_default_str()->check(CLI::IsMember({"tsv", "json"}));
@@ -125,7 +125,7 @@ void add_embed_command(CLI::App& app, CommandStatus& status) {
 void add_classify_command(CLI::App& app, CommandStatus& status) {
   auto o = std::make_shared<EmbedOptions>();
   CLI::App* cmd = app.add_subcommand("classify", "Print each file's most likely labels with probabilities");
-  cmd->add_option("--model", o->model, "Model file (from 'soundalike train')");
+  cmd->add_option("--model", o->model, "Model file from 'soundalike train' (default: the shipped model)");
   cmd->add_option("files", o->files, "Audio files")->required();
   cmd->add_option("--top", o->top, "How many labels per file")->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();

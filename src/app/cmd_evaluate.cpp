@@ -55,7 +55,7 @@ int run(const EvaluateOptions& o) {
 void add_evaluate_command(CLI::App& app, CommandStatus& status) {
   auto o = std::make_shared<EvaluateOptions>();
   CLI::App* cmd = app.add_subcommand("evaluate", "Loss, accuracy, precision, recall, F1, confusion and P@10 of a model on labeled audio");
-  cmd->add_option("--model", o->model, "Model file (from 'soundalike train')");
+  cmd->add_option("--model", o->model, "Model file from 'soundalike train' (default: the shipped model)");
   cmd->add_option("data", o->data, "DIR/<label>/<audio files>, or a CSV of path,label[,group]")->required();
   cmd->add_option("--confusion-png", o->confusion_png, "Also draw the confusion matrix into this PNG");
   cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();

@@ -77,7 +77,7 @@ void add_index_command(CLI::App& app, CommandStatus& status) {
   CLI::App* cmd = app.add_subcommand("index", "Add the audio files under folders to a library database (incremental)");
   cmd->add_option("dirs", o->roots, "Folders (walked recursively) or audio files")->required();
   cmd->add_option("--db", o->db, "Library database file (created when missing)")->required();
-  cmd->add_option("--features", o->features, "Feature kind: mfcc (default for now)");
+  cmd->add_option("--features", o->features, "Feature kind: mfcc (default: the shipped model when installed, else mfcc)");
   cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
   cmd->add_option("--jobs,-j", o->jobs, "Worker threads (default: all cores)");
   cmd->add_flag("--prune", o->prune, "Remove library tracks whose file no longer exists");

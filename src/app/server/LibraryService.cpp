@@ -7,6 +7,7 @@
 #include <cctype>
 #include <fstream>
 #include <map>
+#include <tuple>
 
 #include "app/FeatureChoice.h"
 #include "app/LibraryOutput.h"
@@ -80,6 +81,7 @@ json track_summary(const LibraryDb& db, const TrackRow& t, std::string_view kind
           {"artist", t.tags.artist},
           {"album", t.tags.album},
           {"genre", t.tags.genre},
+          {"track", t.tags.track ? json(*t.tags.track) : json(nullptr)},
           {"duration", t.duration},
           {"bpm", t.descriptors.bpm},
           {"energy_db", t.descriptors.loudness_db},
@@ -131,7 +133,13 @@ struct LibraryService::Impl {
     std::lock_guard lock(cache_mutex);
     const int64_t g = db.generation();
     if (!track_list || g != tracks_generation) {
-      track_list = std::make_shared<const std::vector<TrackRow>>(db.tracks());
+      auto rows = db.tracks();
+      // The order a person browses a library in: artist, album, track number, then file.
+      std::stable_sort(rows.begin(), rows.end(), [](const TrackRow& a, const TrackRow& b) {
+        return std::tuple(lower(a.tags.artist), lower(a.tags.album), a.tags.track.value_or(0), a.path) <
+               std::tuple(lower(b.tags.artist), lower(b.tags.album), b.tags.track.value_or(0), b.path);
+      });
+      track_list = std::make_shared<const std::vector<TrackRow>>(std::move(rows));
       tracks_generation = g;
     }
     return track_list;
@@ -204,7 +212,7 @@ json LibraryService::tracks(std::string_view query, int limit, int offset) const
 json LibraryService::track(int64_t id) const {
   const TrackRow t = impl_->row(id);
   json out = track_summary(impl_->db, t, impl_->kind);
-  out["track"] = t.tags.track ? nlohmann::json(*t.tags.track) : nlohmann::json(nullptr);
+  out["path"] = t.path;
   const auto e = impl_->db.embedding(id, impl_->kind);
   out["labels"] = labels_json(e ? e->labels : std::vector<LabelScore>{});
   return out;
