@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
     threads.emplace_back([&, c] {
       httplib::Client client("127.0.0.1", port);
       client.set_keep_alive(true);
+      client.set_tcp_nodelay(true);  // as browsers do
       client.set_read_timeout(60, 0);
       std::mt19937 rng(uint32_t(c + 1));
       std::uniform_int_distribution<int> pick(1, std::max(1, tracks));

@@ -90,7 +90,7 @@ void add_serve_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model), for uploads");
   cmd->add_option("--host", o->host, "Address to listen on (loopback unless you ask for more)")->capture_default_str();
   cmd->add_option("--port", o->port, "Port (0 = any free port)")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "Worker threads (0 = one per core, at least 4)")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Worker threads; each open connection holds one (0 = max(64, 8 per core))")->capture_default_str();
   cmd->add_option("--max-upload-mb", o->max_upload_mb, "Largest accepted upload, MB (larger -> 413)")->capture_default_str();
   cmd->add_option("--timeout", o->timeout, "Read/write timeout per request, seconds")->capture_default_str();
   cmd->callback([o, &status] { status.code = run(*o); });

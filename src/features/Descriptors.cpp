@@ -1,5 +1,7 @@
 #include "features/Descriptors.h"
 
+#include "features/FftwPlanner.h"
+
 #include <aubio/aubio.h>
 
 #include <algorithm>
@@ -52,6 +54,7 @@ TempoEstimate estimate_tempo(std::span<const float> samples, int sample_rate) {
   std::unique_ptr<aubio_tempo_t, TempoDeleter> tempo;
   {
     std::lock_guard lock(aubio_setup_mutex());
+    make_fftw_planner_thread_safe();  // aubio plans FFTs with the same FFTW as MelSpectrogram
     tempo.reset(new_aubio_tempo("default", kWin, kHop, uint_t(sample_rate)));
   }
   if (!tempo) return out;

@@ -8,6 +8,7 @@
 #include <numbers>
 
 #include "common/Error.h"
+#include "features/FftwPlanner.h"
 
 namespace soundalike {
 namespace {
@@ -15,6 +16,7 @@ namespace {
 // FFTW's planner is not thread safe (execution is); every plan made or destroyed in this process
 // goes through this lock.
 std::mutex& fftw_planner_mutex() {
+  make_fftw_planner_thread_safe();  // also covers planners we do not call, such as aubio's
   static std::mutex m;
   return m;
 }

@@ -9,7 +9,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
+#include <thread>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -272,6 +274,31 @@ TEST_F(Serve, UploadAnswersLikeSimilarJsonAndLeavesNoFile) {
   if (res) EXPECT_EQ(res->status, 413);  // httplib may also drop the connection, which is fine
 
   EXPECT_TRUE(fs::is_empty(*dir_ / "tmp")) << "uploads must not outlive their request";
+}
+
+// Uploads analyse with aubio and FFTW while spectrograms plan FFTs on other workers: FFTW's planner is
+// shared by both libraries, so this once crashed the server (double free) under load.
+TEST_F(Serve, ConcurrentUploadsAndSpectrogramsAllSucceed) {
+  const fs::path song = lib() / test::style_name(1) / (std::string(test::style_name(1)) + "02.wav");
+  const std::string bytes = test::read_file(song);
+  const int64_t id = id_of(std::string(test::style_name(0)) + "01");
+  std::atomic<int> ok{0}, failed{0};
+  {
+    std::vector<std::jthread> clients;
+    for (int c = 0; c < 6; ++c)
+      clients.emplace_back([&, c] {
+        httplib::Client client("127.0.0.1", server_->port());
+        client.set_read_timeout(60, 0);
+        for (int i = 0; i < 4; ++i) {
+          auto res = c % 2 ? client.Post("/api/similar?k=3", bytes, "audio/wav")
+                           : client.Get("/api/tracks/" + std::to_string(id) + "/spectrogram.png");
+          (res && res->status == 200 ? ok : failed)++;
+        }
+      });
+  }
+  EXPECT_EQ(failed, 0);
+  EXPECT_EQ(ok, 24);
+  EXPECT_EQ(get_json("/api/health").at("status"), "ok");
 }
 
 TEST_F(Serve, AudioWithRangesAndSpectrogram) {

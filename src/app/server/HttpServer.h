@@ -12,7 +12,7 @@ namespace soundalike::app {
 struct ServerOptions {
   std::string host = "127.0.0.1";  // loopback unless the user asks for more
   int port = 8080;                 // 0 = any free port (tests)
-  int threads = 0;                 // 0 = one per core, at least 4
+  int threads = 0;                 // 0 = max(64, 8 per core): one per open connection
   size_t max_upload_bytes = 50u << 20;
   int timeout_seconds = 30;
 };

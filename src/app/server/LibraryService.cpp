@@ -95,8 +95,7 @@ json labels_json(const std::vector<LabelScore>& labels) {
   return out;
 }
 
-std::vector<unsigned char> spectrogram_of(std::span<const float> samples) {
-  const MelSpectrogram mel;  // librosa's defaults, at the decoder's 22050 Hz
+std::vector<unsigned char> spectrogram_of(const MelSpectrogram& mel, std::span<const float> samples) {
   return encode_png(render_spectrogram(mel.compute(samples), SpectrogramImageOptions{.band_height = 2}));
 }
 
@@ -111,6 +110,7 @@ struct LibraryService::Impl {
   // One search per metric; LibrarySearch is itself thread safe and follows the database's generation.
   std::map<Metric, std::unique_ptr<LibrarySearch>> searches;
   AudioDecoder decoder;
+  MelSpectrogram preview_mel;  // librosa's defaults at the decoder's 22050 Hz; planned once, shared
 
   // The track list and the map are recomputed only when the library changed.
   mutable std::mutex cache_mutex;
@@ -261,7 +261,7 @@ json LibraryService::similar_to_audio(std::span<const std::byte> audio, std::str
   }
   try {
     const auto preview = impl_->decoder.decode_memory(audio, name, DecodeOptions{.duration = kPreviewSeconds});
-    qj["spectrogram"] = "data:image/png;base64," + base64(spectrogram_of(preview.samples));
+    qj["spectrogram"] = "data:image/png;base64," + base64(spectrogram_of(impl_->preview_mel, preview.samples));
   } catch (const Error&) {
     // The analysis read it; a preview that fails is not worth failing the answer for.
   }
@@ -276,7 +276,7 @@ std::vector<unsigned char> LibraryService::spectrogram_png(int64_t id) const {
   o.offset = std::max(0.0, (t.duration - kPreviewSeconds) / 2);
   o.duration = kPreviewSeconds;
   const auto audio = impl_->decoder.decode(t.path, o);
-  return spectrogram_of(audio.samples);
+  return spectrogram_of(impl_->preview_mel, audio.samples);
 }
 
 json LibraryService::path(int64_t from, int64_t to, int steps) const {
