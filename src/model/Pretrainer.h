@@ -21,16 +21,25 @@
 
 namespace soundalike::model {
 
+struct PretrainEpoch {
+  int epoch = 0;
+  double loss = 0;            // mean NT-Xent loss over the epoch's steps
+  double learning_rate = 0;
+  // Leave-one-out retrieval on the validation tracks (relevant = same folder); 0 without validation.
+  double val_p_at_1_l2 = 0, val_p_at_10_l2 = 0, val_p_at_1_cosine = 0, val_p_at_10_cosine = 0;
+  double seconds = 0;
+};
+
 struct PretrainOptions {
   BackboneSpec backbone;       // compact by default
   int embedding_size = 256;    // the Dense layer whose ReLU output is the embedding
   int projection_size = 128;   // Dense(embedding)->ReLU->Dense(this) used only for the loss; 0 = loss on the embedding
   int window_frames = 128;
   int eval_windows = 10;
-  int epochs = 40;             // also the length of the cosine learning-rate schedule
+  int epochs = 12;             // also the length of the cosine learning-rate schedule
   int passes_per_epoch = 4;    // every track is the anchor of this many positive pairs per epoch
-  int batch_size = 64;         // tracks per step (two windows each); never two windows pairs of one track
-  double temperature = 0.1;
+  int batch_size = 64;         // tracks per step (two windows each); never two pairs from one track
+  double temperature = 0.5;    // defaults: the shipped model's recipe (docs/model-card.md)
   double learning_rate = 1e-3;
   double weight_decay = 1e-4;
   uint64_t seed = 1;
@@ -41,16 +50,7 @@ struct PretrainOptions {
   int head_windows_per_clip = 8;
   bool progress = true;
   const std::atomic<bool>* stop = nullptr;
-  std::function<void(const struct PretrainEpoch&)> on_epoch;
-};
-
-struct PretrainEpoch {
-  int epoch = 0;
-  double loss = 0;            // mean NT-Xent loss over the epoch's steps
-  double learning_rate = 0;
-  // Leave-one-out retrieval on the validation tracks (relevant = same folder); 0 without validation.
-  double val_p_at_1_l2 = 0, val_p_at_10_l2 = 0, val_p_at_1_cosine = 0, val_p_at_10_cosine = 0;
-  double seconds = 0;
+  std::function<void(const PretrainEpoch&)> on_epoch;  // after each epoch (logging)
 };
 
 struct PretrainData {
