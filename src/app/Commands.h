@@ -24,5 +24,6 @@ void add_classify_command(CLI::App& app, CommandStatus& status);
 void add_compare_command(CLI::App& app, CommandStatus& status);
 void add_serve_command(CLI::App& app, CommandStatus& status);
 void add_evaluate_retrieval_command(CLI::App& app, CommandStatus& status);
+void add_pretrain_command(CLI::App& app, CommandStatus& status);
 
 }  // namespace soundalike::app

@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   app::add_compare_command(app, status);
   app::add_serve_command(app, status);
   app::add_evaluate_retrieval_command(app, status);
+  app::add_pretrain_command(app, status);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

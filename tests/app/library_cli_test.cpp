@@ -36,8 +36,12 @@ void make_library(const fs::path& dir, int per_style, double seconds) {
 
 std::string style_of(const std::string& path) { return fs::path(path).parent_path().filename().string(); }
 
+// These tests are about the library's mechanics, with MFCC statistics (fast; the expectations are
+// MFCC's): without a feature choice the shipped default model would stand in.
 test::CommandResult index_dir(const fs::path& dir, const fs::path& db, const std::string& extra = "") {
-  return test::run_cli("index " + test::quote(dir.string()) + " --db " + test::quote(db.string()) + " " + extra);
+  const bool chosen = extra.find("--model") != std::string::npos || extra.find("--features") != std::string::npos;
+  return test::run_cli("index " + test::quote(dir.string()) + " --db " + test::quote(db.string()) + " " + extra +
+                       (chosen ? "" : " --features mfcc"));
 }
 
 // The "N indexed, M unchanged, F failed" numbers of the index summary line.
@@ -281,7 +285,7 @@ TEST(LibraryIndexing, KillMinus9ThenRerunIndexesEveryFileOnce) {
   make_library(dir / "lib", 10, 12.0);  // 40 files, slow enough to be caught mid-run on one job
   const fs::path db = dir / "lib.db";
   const auto start = test::run_command(std::string(SOUNDALIKE_CLI) + " index " + test::quote((dir / "lib").string()) +
-                                       " --db " + test::quote(db.string()) + " --jobs 1 > /dev/null 2>&1 & echo $!");
+                                       " --db " + test::quote(db.string()) + " --features mfcc --jobs 1 > /dev/null 2>&1 & echo $!");
   const pid_t pid = pid_t(std::stol(start.out));
   int64_t before = 0;
   for (int i = 0; i < 2000 && before < 3; ++i) {
@@ -360,7 +364,7 @@ TEST(LibraryIndexing, CtrlCSavesFinishedFilesAndExits130) {
   const fs::path db = dir / "lib.db", out = dir / "out.txt", pidfile = dir / "pid";
   // The subshell records soundalike's own pid and, once it ends, its exit status.
   test::run_command("(" + std::string(SOUNDALIKE_CLI) + " index " + test::quote((dir / "lib").string()) + " --db " +
-                    test::quote(db.string()) + " --jobs 1 > " + test::quote(out.string()) + " 2>&1 & echo $! > " +
+                    test::quote(db.string()) + " --features mfcc --jobs 1 > " + test::quote(out.string()) + " 2>&1 & echo $! > " +
                     test::quote(pidfile.string()) + "; wait $!; echo \"rc=$?\" >> " + test::quote(out.string()) +
                     ") > /dev/null 2>&1 &");
   int64_t before = 0;

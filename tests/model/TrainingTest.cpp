@@ -201,9 +201,10 @@ TEST_F(Training, CliTrainEvaluateEmbedClassify) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), ','), 2);  // top-3
 
+  // Without --model the shipped default model (models/default.model, 256-wide embedding) stands in.
   r = test::run_cli("embed " + test::quote(clip.string()));
-  EXPECT_EQ(r.exit_code, int(ExitCode::usage));
-  EXPECT_NE(r.err.find("--model"), std::string::npos);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\t'), 256);
 
   r = test::run_cli("compare " + test::quote(data.string()) + " --backbones compact --json -q --out-dir " +
                     test::quote((dir_->path() / "compare").string()) + common);

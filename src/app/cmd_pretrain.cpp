@@ -1,0 +1,192 @@
+// soundalike pretrain: self-supervised (contrastive) pretraining on unlabeled music, then the output
+// layer on labeled clips with the embedding frozen. The recipe of the shipped default model.
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "app/Commands.h"
+#include "app/Interrupt.h"
+#include "app/ModelOptions.h"
+#include "common/Error.h"
+#include "common/Parallel.h"
+#include "model/Pretrainer.h"
+
+namespace soundalike::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct PretrainCli {
+  std::string data, out, validate, labels, augment = "noise,shift,brightness,specaugment";
+  model::PretrainOptions train;
+  SpectrogramConfig spectrogram;
+  CacheOptions cache;
+  double max_seconds = 120, clip_seconds = 30;
+  size_t max_labeled_clips = 0;
+  bool json = false, quiet = false;
+};
+
+// Every file of DIR/<folder>/… as spectrograms; unreadable files are reported and left out.
+struct Loaded {
+  std::vector<Spectrogram> spectrograms;
+  std::vector<std::string> folders;
+  std::map<std::string, int> per_folder;
+};
+Loaded load_folder_tree(const std::string& dir, const model::SpectrogramJob& job, std::vector<std::string>& failures) {
+  const model::Dataset ds = model::load_dataset(dir);
+  std::vector<fs::path> paths;
+  for (const auto& c : ds.clips) paths.push_back(c.path);
+  model::SpectrogramResult r = model::compute_spectrograms(paths, job);
+  failures.insert(failures.end(), r.failures.begin(), r.failures.end());
+  Loaded l;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    if (!r.spectrograms[i]) continue;
+    l.spectrograms.push_back(std::move(*r.spectrograms[i]));
+    l.folders.push_back(ds.clips[i].label);
+    ++l.per_folder[ds.clips[i].label];
+  }
+  return l;
+}
+
+void log_epoch(const model::PretrainEpoch& e) {
+  std::fprintf(stderr, "epoch %3d  loss %.4f  val P@1/P@10 l2 %.3f/%.3f cosine %.3f/%.3f  lr %.2e  %.1f s\n", e.epoch,
+               e.loss, e.val_p_at_1_l2, e.val_p_at_10_l2, e.val_p_at_1_cosine, e.val_p_at_10_cosine, e.learning_rate,
+               e.seconds);
+}
+
+int run(PretrainCli& o) {
+  o.train.augment = model::AugmentOptions::parse(o.augment);
+  o.train.threads = resolve_jobs(o.train.threads);
+  o.train.progress = !o.quiet;
+  if (!o.quiet) o.train.on_epoch = log_epoch;
+  model::SpectrogramJob job;
+  job.config = o.spectrogram;
+  job.cache_dir = o.cache.dir();
+  job.jobs = o.train.threads;
+  job.progress = !o.quiet;
+
+  std::vector<std::string> failures;
+  model::PretrainData d;
+  d.config = o.spectrogram;
+  job.max_seconds = o.max_seconds;
+  Loaded train = load_folder_tree(o.data, job, failures);
+  d.tracks = std::move(train.spectrograms);
+  d.track_groups = std::move(train.folders);
+  d.description["pretrain"] = {{"dir", o.data}, {"folders", train.per_folder}, {"max_seconds", o.max_seconds}};
+  if (!o.validate.empty()) {
+    // The protocol of evaluate-retrieval: one clip from the middle of each file.
+    job.max_seconds = o.clip_seconds;
+    Loaded val = load_folder_tree(o.validate, job, failures);
+    d.validation = std::move(val.spectrograms);
+    d.validation_labels = std::move(val.folders);
+    d.description["validation"] = {{"dir", o.validate}, {"folders", val.per_folder}, {"clip_seconds", o.clip_seconds}};
+  }
+  if (!o.labels.empty()) {
+    model::DatasetOptions dopt;
+    dopt.max_clips_per_label = o.max_labeled_clips;
+    dopt.seed = o.train.seed;
+    job.max_seconds = 0;
+    d.labeled = model::prepare_data(model::load_dataset(o.labels, dopt), job, 0.2, 0.0, o.train.seed);
+    failures.insert(failures.end(), d.labeled->failures.begin(), d.labeled->failures.end());
+    d.description["labels"] = {{"dir", o.labels}, {"clips", d.labeled->dataset.clips.size()}};
+  }
+  // One file may serve pretraining, validation and labels; report it once.
+  std::set<std::string> seen;
+  std::erase_if(failures, [&](const std::string& f) { return !seen.insert(f).second; });
+  for (const auto& f : failures) std::fprintf(stderr, "soundalike: skipped %s\n", f.c_str());
+  if (!o.quiet)
+    std::fprintf(stderr, "data: %zu tracks to pretrain on, %zu validation clips, %zu labeled clips\n", d.tracks.size(),
+                 d.validation.size(), d.labeled ? d.labeled->dataset.clips.size() : size_t(0));
+
+  ScopedInterrupt interrupt;
+  o.train.stop = interrupt.stop_flag();
+  const model::PretrainResult r = model::pretrain_model(d, o.train, o.out);
+  if (r.interrupted) {
+    std::fprintf(stderr, "soundalike: interrupted; %s holds the best backbone-only checkpoint (epoch %d)\n", o.out.c_str(),
+                 r.best_epoch);
+    return int(ExitCode::interrupted);
+  }
+  const model::PretrainEpoch& best = r.history[size_t(r.best_epoch - 1)];
+  if (o.json) {
+    nlohmann::json h = nlohmann::json::array();
+    for (const auto& e : r.history)
+      h.push_back({{"epoch", e.epoch}, {"loss", e.loss}, {"val_p_at_1_l2", e.val_p_at_1_l2},
+                   {"val_p_at_10_l2", e.val_p_at_10_l2}, {"val_p_at_1_cosine", e.val_p_at_1_cosine},
+                   {"val_p_at_10_cosine", e.val_p_at_10_cosine}, {"seconds", e.seconds}});
+    nlohmann::json j{{"model", o.out},           {"best_epoch", r.best_epoch},
+                     {"epochs_run", r.history.size()}, {"pretrain_seconds", r.pretrain_seconds},
+                     {"windows_per_second", r.windows_per_second}, {"parameters", r.parameters},
+                     {"history", h},             {"failures", failures}};
+    if (r.head)
+      j["head"] = {{"labels", r.head->labels}, {"train_accuracy", r.head->train_accuracy},
+                   {"test_accuracy", r.head->test_accuracy}, {"test_clips", r.head->test_clips}};
+    std::cout << j.dump(2) << '\n';
+  } else {
+    std::printf("pretrained in %.1f s (%.0f windows/s); kept epoch %d of %zu: validation P@10 l2 %.3f cosine %.3f\n",
+                r.pretrain_seconds, r.windows_per_second, r.best_epoch, r.history.size(), best.val_p_at_10_l2,
+                best.val_p_at_10_cosine);
+    if (r.head)
+      std::printf("output layer: %zu labels, accuracy train %.3f, test %.3f (%d clips)\n", r.head->labels.size(),
+                  r.head->train_accuracy, r.head->test_accuracy, r.head->test_clips);
+    std::printf("wrote %s\n", o.out.c_str());
+  }
+  return failures.empty() ? 0 : int(ExitCode::partial);
+}
+
+}  // namespace
+
+void add_pretrain_command(CLI::App& app, CommandStatus& status) {
+  auto o = std::make_shared<PretrainCli>();
+  auto& t = o->train;
+  CLI::App* cmd = app.add_subcommand(
+      "pretrain", "Self-supervised (contrastive) pretraining on unlabeled music, then the output layer on labeled clips");
+  cmd->add_option("data", o->data, "DIR/<folder>/<audio files>: unlabeled music (folders only describe the data)")->required();
+  cmd->add_option("-o,--out", o->out, "Model file to write")->required();
+  cmd->add_option("--validate", o->validate,
+                  "DIR/<label>/<audio files> scored after every epoch (leave-one-out P@10, same label = relevant); "
+                  "the best epoch is kept");
+  cmd->add_option("--labels", o->labels,
+                  "Labeled clips (DIR/<label>/…) for the output layer, fitted with backbone and embedding frozen");
+  cmd->add_option("--epochs", t.epochs, "Epochs (also the length of the cosine schedule)")
+      ->capture_default_str()->check(CLI::Range(1, 100000));
+  cmd->add_option("--passes", t.passes_per_epoch, "Positive pairs per track and epoch")->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  cmd->add_option("--batch-size", t.batch_size, "Tracks per step (two windows each)")->capture_default_str()
+      ->check(CLI::Range(2, 4096));
+  cmd->add_option("--temperature", t.temperature, "NT-Xent temperature")->capture_default_str();
+  cmd->add_option("--projection", t.projection_size, "Width of the projection the loss sees (0 = the embedding itself)")
+      ->capture_default_str()->check(CLI::Range(0, 65536));
+  cmd->add_option("--learning-rate", t.learning_rate, "AdamW learning rate")->capture_default_str();
+  cmd->add_option("--weight-decay", t.weight_decay, "AdamW weight decay")->capture_default_str();
+  cmd->add_option("--augment", o->augment, "Augmentations of each view: noise,shift,brightness,specaugment | all | none")
+      ->capture_default_str();
+  cmd->add_option("--time-limit", t.time_limit_s, "Stop after the epoch that passes this many seconds (0 = none)")
+      ->capture_default_str();
+  cmd->add_option("--seed", t.seed, "Seed of initial weights, batches and augmentation")->capture_default_str();
+  cmd->add_option("--threads", t.threads, "Threads for decoding and torch (0 = all cores)")->capture_default_str();
+  cmd->add_option("--window", t.window_frames, "Frames per input window")->capture_default_str()->check(CLI::Range(16, 4096));
+  cmd->add_option("--eval-windows", t.eval_windows, "Most windows spread across a clip when evaluating/embedding")
+      ->capture_default_str()->check(CLI::Range(1, 1000));
+  cmd->add_option("--embedding-size", t.embedding_size, "Width of the embedding")->capture_default_str()
+      ->check(CLI::Range(2, 65536));
+  cmd->add_option("--width", t.backbone.width, "compact: channels of the first layer (0 = 16)")->capture_default_str();
+  cmd->add_option("--max-seconds", o->max_seconds, "Seconds from the middle of each training track (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--clip-seconds", o->clip_seconds, "Seconds from the middle of each validation file")->capture_default_str();
+  cmd->add_option("--max-labeled-clips", o->max_labeled_clips, "At most this many labeled clips per label (0 = all)")
+      ->capture_default_str();
+  cmd->add_option("--n-mels", o->spectrogram.n_mels, "Mel bands")->capture_default_str();
+  cmd->add_flag("--json", o->json, "Print the results as JSON on stdout");
+  cmd->add_flag("-q,--quiet", o->quiet, "No per-epoch lines on stderr");
+  o->cache.add(cmd);
+  cmd->footer("Model files: the embedding is the 256-wide Dense layer; docs/model-card.md describes the shipped one.");
+  cmd->callback([o, &status] { status.code = run(*o); });
+}
+
+}  // namespace soundalike::app

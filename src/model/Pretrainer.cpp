@@ -1,0 +1,375 @@
+#include "model/Pretrainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+#include <random>
+#include <sstream>
+
+#include "common/Error.h"
+#include "common/Parallel.h"
+#include "common/Progress.h"
+#include "index/RetrievalEvaluation.h"
+#include "model/Network.h"
+#include "model/Windows.h"
+
+namespace soundalike::model {
+
+namespace {
+
+namespace F = torch::nn::functional;
+
+std::string serialize_state(torch::nn::Module& m) {
+  torch::serialize::OutputArchive a;
+  m.save(a);
+  std::ostringstream s;
+  a.save_to(s);
+  return s.str();
+}
+void restore_state(torch::nn::Module& m, const std::string& bytes) {
+  torch::serialize::InputArchive a;
+  std::istringstream s(bytes);
+  a.load_from(s);
+  m.load(a);
+}
+
+// One random window of a track, augmented as in supervised training: the paper's augmentations on dB
+// values, then normalisation, then SpecAugment's masks.
+void fill_view(const Spectrogram& s, const ModelMetadata& m, const Augmenter& aug, std::mt19937_64& rng, std::span<float> w) {
+  const int frames = m.window_frames;
+  const int start = s.n_frames > frames ? std::uniform_int_distribution<int>(0, s.n_frames - frames)(rng) : 0;
+  copy_raw_window(s, start, frames, w);
+  aug.augment_raw(w, m.spectrogram.n_mels, frames, rng);
+  normalize_window(w, frames, m.normalization);
+  aug.augment_normalized(w, m.spectrogram.n_mels, frames, rng);
+}
+
+// Precise BN (see Trainer.cpp): BatchNorm's running statistics are recomputed as exact averages over a
+// fixed sample of training windows before every evaluation, so that the checkpoint chosen on validation
+// is exactly the one that ships.
+void recalibrate_batchnorm(NetworkImpl& net, const std::vector<Spectrogram>& tracks, const ModelMetadata& m, int batch,
+                           uint64_t seed) {
+  std::vector<torch::nn::BatchNorm2dImpl*> bns;
+  for (auto& mod : net.backbone().modules(false))
+    if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(mod.get())) bns.push_back(bn);
+  if (bns.empty()) return;
+  std::vector<c10::optional<double>> momentum;
+  for (auto* bn : bns) {
+    momentum.push_back(bn->options.momentum());
+    bn->reset_running_stats();
+    bn->options.momentum(c10::nullopt);
+  }
+  std::mt19937_64 rng(seed);
+  const int mels = m.spectrogram.n_mels, frames = m.window_frames;
+  const size_t per = size_t(mels) * size_t(frames);
+  const size_t windows = std::min<size_t>(512, std::max<size_t>(tracks.size() * 2, size_t(batch)));
+  torch::NoGradGuard no_grad;
+  net.train();
+  for (size_t at = 0; at < windows; at += size_t(batch)) {
+    const size_t n = std::min(windows, at + size_t(batch)) - at;
+    if (n < 2) break;
+    auto x = torch::empty({int64_t(n), 1, mels, frames});
+    for (size_t b = 0; b < n; ++b) {
+      const Spectrogram& s = tracks[std::uniform_int_distribution<size_t>(0, tracks.size() - 1)(rng)];
+      const int start = s.n_frames > frames ? std::uniform_int_distribution<int>(0, s.n_frames - frames)(rng) : 0;
+      copy_window(s, start, frames, m.normalization, {x.data_ptr<float>() + b * per, per});
+    }
+    net.pooled_features(x);
+  }
+  for (size_t i = 0; i < bns.size(); ++i) bns[i]->options.momentum(momentum[i]);
+}
+
+// NT-Xent over 2N views: row i's positive is its partner (i +- N), every other view a negative.
+torch::Tensor nt_xent(const torch::Tensor& z, double temperature) {
+  const int64_t two_n = z.size(0), n = two_n / 2;
+  auto u = F::normalize(z, F::NormalizeFuncOptions().dim(1));
+  auto sim = torch::matmul(u, u.t()) / temperature;
+  sim = sim.masked_fill(torch::eye(two_n, torch::kBool), -1e9);
+  auto idx = torch::arange(two_n, torch::kLong);
+  auto target = torch::cat({idx.slice(0, n, two_n), idx.slice(0, 0, n)});
+  return F::cross_entropy(sim, target);
+}
+
+void score_validation(NetworkImpl& net, const PretrainData& d, const ModelMetadata& m, PretrainEpoch& e) {
+  if (d.validation.size() < 2) return;
+  std::vector<const Spectrogram*> clips;
+  for (const auto& s : d.validation) clips.push_back(&s);
+  net.eval();
+  auto emb = run_clips(net, clips, m).embeddings.contiguous();
+  const size_t n = clips.size();
+  auto l2 = torch::cdist(emb, emb).contiguous();
+  auto u = F::normalize(emb, F::NormalizeFuncOptions().dim(1));
+  auto cos = (1 - torch::matmul(u, u.t())).contiguous();
+  auto as_vector = [n](const torch::Tensor& t) {
+    const float* p = t.data_ptr<float>();
+    return std::vector<float>(p, p + n * n);
+  };
+  const RetrievalScores a = score_retrieval(d.validation_labels, as_vector(l2));
+  const RetrievalScores b = score_retrieval(d.validation_labels, as_vector(cos));
+  e.val_p_at_1_l2 = a.p_at_1;
+  e.val_p_at_10_l2 = a.p_at_10;
+  e.val_p_at_1_cosine = b.p_at_1;
+  e.val_p_at_10_cosine = b.p_at_10;
+}
+
+nlohmann::json to_json(const PretrainEpoch& e) {
+  return {{"epoch", e.epoch},
+          {"loss", e.loss},
+          {"learning_rate", e.learning_rate},
+          {"val_p_at_1_l2", e.val_p_at_1_l2},
+          {"val_p_at_10_l2", e.val_p_at_10_l2},
+          {"val_p_at_1_cosine", e.val_p_at_1_cosine},
+          {"val_p_at_10_cosine", e.val_p_at_10_cosine},
+          {"seconds", e.seconds}};
+}
+
+// The output layer on frozen embeddings: per-window embeddings are computed once (the network below is
+// fixed, so they never change), then Dropout -> Dense(labels) is fitted on them full-batch. A linear
+// layer's window-averaged logits equal the logits of the averaged embedding, which is what
+// classification at inference computes.
+HeadFit fit_head(NetworkImpl& net, const PreparedData& data, const ModelMetadata& m, const PretrainOptions& o) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  HeadFit fit;
+  fit.labels = data.dataset.labels;
+  const int mels = m.spectrogram.n_mels, frames = m.window_frames;
+  const size_t per = size_t(mels) * size_t(frames);
+  std::mt19937_64 rng(o.seed + 7919);
+  std::vector<size_t> train(data.split.train);
+  train.insert(train.end(), data.split.validation.begin(), data.split.validation.end());
+  const int per_clip = std::max(1, o.head_windows_per_clip);
+  auto x = torch::empty({int64_t(train.size()) * per_clip, 1, mels, frames});
+  std::vector<int64_t> y;
+  for (size_t c = 0; c < train.size(); ++c) {
+    const Spectrogram& s = data.spectrograms[train[c]];
+    for (int k = 0; k < per_clip; ++k) {
+      const size_t row = c * size_t(per_clip) + size_t(k);
+      const int start = s.n_frames > frames ? std::uniform_int_distribution<int>(0, s.n_frames - frames)(rng) : 0;
+      copy_window(s, start, frames, m.normalization, {x.data_ptr<float>() + row * per, per});
+      y.push_back(data.dataset.label_index(data.dataset.clips[train[c]].label));
+    }
+  }
+  torch::Tensor features;
+  {
+    torch::NoGradGuard no_grad;
+    net.eval();
+    std::vector<torch::Tensor> parts;
+    for (int64_t at = 0; at < x.size(0); at += 64) parts.push_back(net.forward(x.slice(0, at, std::min(x.size(0), at + 64))).embedding);
+    features = torch::cat(parts);
+  }
+  auto target = torch::tensor(y, torch::kLong);
+  auto& head = net.classifier();
+  torch::optim::AdamW opt(head->parameters(), torch::optim::AdamWOptions(1e-2).weight_decay(1e-4));
+  for (int step = 0; step < o.head_epochs; ++step) {
+    auto loss = F::cross_entropy(head(F::dropout(features, F::DropoutFuncOptions().p(0.5).training(true))), target);
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+  }
+  auto accuracy = [&](const std::vector<size_t>& idx) {
+    if (idx.empty()) return 0.0;
+    std::vector<const Spectrogram*> clips;
+    std::vector<int64_t> truth;
+    for (size_t i : idx) {
+      clips.push_back(&data.spectrograms[i]);
+      truth.push_back(data.dataset.label_index(data.dataset.clips[i].label));
+    }
+    net.eval();
+    auto out = run_clips(net, clips, m);
+    return out.logits.argmax(1).eq(torch::tensor(truth, torch::kLong)).to(torch::kDouble).mean().item<double>();
+  };
+  fit.train_accuracy = accuracy(train);
+  fit.test_accuracy = accuracy(data.split.test);
+  fit.train_clips = int(train.size());
+  fit.test_clips = int(data.split.test.size());
+  fit.seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  return fit;
+}
+
+}  // namespace
+
+double selection_score(const PretrainEpoch& e) { return 0.5 * (e.val_p_at_10_l2 + e.val_p_at_10_cosine); }
+
+PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, const std::filesystem::path& out) {
+  using clock = std::chrono::steady_clock;
+  const auto t0 = clock::now();
+  if (d.tracks.size() < 2) throw Error(ExitCode::bad_data, "contrastive pretraining needs at least two readable tracks");
+  at::set_num_threads(resolve_jobs(o.threads));
+  at::globalContext().setFlushDenormal(true);
+  torch::manual_seed(o.seed);
+  std::mt19937_64 rng(o.seed);
+
+  ModelMetadata meta;
+  meta.spectrogram = d.config;
+  meta.window_frames = o.window_frames;
+  meta.eval_windows = o.eval_windows;
+  meta.embedding_size = o.embedding_size;
+  {
+    std::vector<const Spectrogram*> all;
+    for (const auto& s : d.tracks) all.push_back(&s);
+    meta.normalization = compute_normalization(all, d.config.n_mels);
+  }
+  auto backbone = make_backbone(o.backbone);
+  meta.backbone = backbone->spec();
+  Network net(backbone, o.embedding_size, 0);
+  torch::nn::Sequential projection{nullptr};
+  if (o.projection_size > 0)
+    projection = torch::nn::Sequential(torch::nn::Linear(o.embedding_size, o.embedding_size), torch::nn::ReLU(),
+                                       torch::nn::Linear(o.embedding_size, o.projection_size));
+
+  PretrainResult result;
+  result.parameters = keras_parameter_count(*net);
+  std::vector<torch::Tensor> params = net->parameters();
+  if (projection)
+    for (auto& p : projection->parameters()) params.push_back(p);
+  torch::optim::AdamW opt(params, torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
+
+  const Augmenter augmenter(o.augment);
+  const int mels = d.config.n_mels, frames = o.window_frames;
+  const size_t per = size_t(mels) * size_t(frames);
+  // A batch never holds two pairs of one track (that would be a false negative), so it is at most the
+  // number of tracks; a final chunk smaller than half a batch is dropped (it is reshuffled next pass).
+  const size_t batch = std::clamp<size_t>(size_t(o.batch_size), 2, d.tracks.size());
+  const size_t chunks = std::max<size_t>(1, (d.tracks.size() + batch / 2) / batch);
+  const size_t total_steps = chunks * size_t(std::max(1, o.passes_per_epoch)) * size_t(std::max(1, o.epochs));
+  size_t step = 0;
+  double windows_trained = 0, train_time = 0;
+  double best_score = -1;
+  std::string best_state;
+
+  auto summary = [&] {
+    nlohmann::json h = nlohmann::json::array();
+    for (const auto& e : result.history) h.push_back(to_json(e));
+    return nlohmann::json{{"method", "contrastive (NT-Xent), then output layer on frozen embedding"},
+                          {"data", d.description},
+                          {"tracks", d.tracks.size()},
+                          {"validation_clips", d.validation.size()},
+                          {"augment", o.augment.describe()},
+                          {"seed", o.seed},
+                          {"epochs_requested", o.epochs},
+                          {"passes_per_epoch", o.passes_per_epoch},
+                          {"batch_tracks", batch},
+                          {"temperature", o.temperature},
+                          {"projection_size", o.projection_size},
+                          {"learning_rate", o.learning_rate},
+                          {"selected_on", "mean of L2 and cosine P@10 on the validation clips"},
+                          {"best_epoch", result.best_epoch},
+                          {"history", h}};
+  };
+
+  for (int epoch = 1; epoch <= o.epochs && !result.interrupted; ++epoch) {
+    const auto e0 = clock::now();
+    net->train();
+    if (projection) projection->train();
+    std::vector<std::vector<size_t>> steps;
+    for (int pass = 0; pass < std::max(1, o.passes_per_epoch); ++pass) {
+      std::vector<size_t> order(d.tracks.size());
+      std::iota(order.begin(), order.end(), 0);
+      std::shuffle(order.begin(), order.end(), rng);
+      for (size_t at = 0; at < order.size(); at += batch) {
+        const size_t n = std::min(order.size(), at + batch) - at;
+        if (n * 2 < batch && at > 0) break;
+        steps.emplace_back(order.begin() + int64_t(at), order.begin() + int64_t(at + n));
+      }
+    }
+    std::optional<Progress> bar;
+    if (o.progress) bar.emplace("epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), steps.size());
+    double loss_sum = 0;
+    double lr = o.learning_rate;
+    const auto train0 = clock::now();
+    for (const auto& tracks : steps) {
+      if (o.stop && o.stop->load()) {
+        result.interrupted = true;
+        break;
+      }
+      const size_t n = tracks.size();
+      auto x = torch::empty({int64_t(2 * n), 1, mels, frames});
+      float* xd = x.data_ptr<float>();
+      for (size_t b = 0; b < n; ++b) {
+        fill_view(d.tracks[tracks[b]], meta, augmenter, rng, {xd + b * per, per});
+        fill_view(d.tracks[tracks[b]], meta, augmenter, rng, {xd + (n + b) * per, per});
+      }
+      lr = o.learning_rate * 0.5 * (1.0 + std::cos(std::numbers::pi * double(step) / double(total_steps)));
+      for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+      auto emb = net->forward(x).embedding;
+      auto loss = nt_xent(projection ? projection->forward(emb) : emb, o.temperature);
+      opt.zero_grad();
+      loss.backward();
+      opt.step();
+      ++step;
+      loss_sum += loss.item<double>();
+      windows_trained += double(2 * n);
+      if (bar) {
+        char note[64];
+        std::snprintf(note, sizeof note, "loss %.3f", loss.item<double>());
+        bar->advance(1, note);
+      }
+    }
+    train_time += std::chrono::duration<double>(clock::now() - train0).count();
+    if (bar) bar->finish();
+    if (result.interrupted && step == 0) break;
+
+    PretrainEpoch e;
+    e.epoch = epoch;
+    e.loss = steps.empty() ? 0 : loss_sum / double(steps.size());
+    e.learning_rate = lr;
+    recalibrate_batchnorm(*net, d.tracks, meta, 64, o.seed + uint64_t(epoch));
+    score_validation(*net, d, meta, e);
+    e.seconds = std::chrono::duration<double>(clock::now() - e0).count();
+    result.history.push_back(e);
+    if (o.on_epoch) o.on_epoch(e);
+    // Without validation clips the last epoch is kept (the score stays 0 and >= keeps moving forward).
+    if (selection_score(e) > best_score || d.validation.size() < 2) {
+      best_score = selection_score(e);
+      result.best_epoch = epoch;
+      best_state = serialize_state(*net);
+      meta.training = summary();
+      save_model(out, meta, *net);  // backbone-only: Ctrl-C from here on keeps this one
+    }
+    if (o.time_limit_s > 0 && std::chrono::duration<double>(clock::now() - t0).count() > o.time_limit_s) break;
+  }
+  result.pretrain_seconds = std::chrono::duration<double>(clock::now() - t0).count();
+  result.windows_per_second = train_time > 0 ? windows_trained / train_time : 0;
+  if (best_state.empty()) {
+    if (result.interrupted) throw Error(ExitCode::interrupted, "interrupted before the first epoch finished; nothing saved");
+    throw Error(ExitCode::internal, "pretraining produced no epoch");
+  }
+  if (result.interrupted) return result;
+  restore_state(*net, best_state);
+
+  nlohmann::json s = summary();
+  s["pretrain_seconds"] = result.pretrain_seconds;
+  s["windows_per_second"] = result.windows_per_second;
+  if (d.labeled) {
+    // The same backbone and embedding layer, now with the paper's output layer on top; only that layer
+    // learns, so the embedding validated above is exactly what ships.
+    meta.labels = d.labeled->dataset.labels;
+    Network full(net->backbone_ptr(), o.embedding_size, int(meta.labels.size()));
+    {
+      torch::NoGradGuard no_grad;
+      full->embedding_layer()->weight.copy_(net->embedding_layer()->weight);
+      full->embedding_layer()->bias.copy_(net->embedding_layer()->bias);
+    }
+    full->freeze_backbone();
+    for (auto& p : full->embedding_layer()->parameters()) p.set_requires_grad(false);
+    const HeadFit fit = fit_head(*full, *d.labeled, meta, o);
+    s["labels"] = {{"labels", fit.labels},
+                   {"meaning", "closest generated genre (the labeled corpus), not a real-music genre classifier"},
+                   {"train_clips", fit.train_clips},
+                   {"test_clips", fit.test_clips},
+                   {"train_accuracy", fit.train_accuracy},
+                   {"test_accuracy", fit.test_accuracy},
+                   {"seconds", fit.seconds}};
+    result.head = fit;
+    meta.training = s;
+    save_model(out, meta, *full);
+  } else {
+    meta.training = s;
+    save_model(out, meta, *net);
+  }
+  return result;
+}
+
+}  // namespace soundalike::model

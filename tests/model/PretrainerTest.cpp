@@ -1,0 +1,128 @@
+// Contrastive pretraining: the loss falls on tiny generated data, the model it writes is an ordinary
+// model file (embedding, labels from the output-layer fit), and the CLI runs end to end. Also the
+// shipped default model (models/default.model): documented embedding size, the ten genre labels, and
+// deterministic embeddings.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+
+#include "common/Error.h"
+#include "model/Embedder.h"
+#include "model/GeneratedAudio.h"
+#include "model/Pretrainer.h"
+#include "support/TestSupport.h"
+
+namespace soundalike::model {
+namespace {
+
+PretrainOptions tiny_options() {
+  PretrainOptions o;
+  o.backbone = {"compact", 1, 8};
+  o.embedding_size = 32;
+  o.projection_size = 16;
+  o.temperature = 0.1;  // sharper than the default: the fall of the loss is plain within 8 tiny epochs
+  o.window_frames = 64;
+  o.eval_windows = 4;
+  o.epochs = 8;
+  o.passes_per_epoch = 4;
+  o.batch_size = 16;
+  o.threads = 2;
+  o.progress = false;
+  o.head_epochs = 100;
+  o.augment = AugmentOptions::parse("noise,shift,brightness,specaugment");
+  return o;
+}
+
+TEST(Pretrainer, ContrastiveLossFallsAndTheModelEmbedsAndClassifies) {
+  test::TempDir dir;
+  test::write_generated_corpus(dir / "data", 4, 4, 4.0);
+  SpectrogramJob job;
+  job.config.n_mels = 64;
+  job.progress = false;
+  job.cache_dir = dir / "cache";
+  PretrainData d;
+  d.config = job.config;
+  d.labeled = prepare_data(load_dataset(dir / "data"), job, 0.25, 0.0, 3);
+  for (size_t i = 0; i < d.labeled->spectrograms.size(); ++i) {
+    d.tracks.push_back(d.labeled->spectrograms[i]);
+    d.validation.push_back(d.labeled->spectrograms[i]);
+    d.validation_labels.push_back(d.labeled->dataset.clips[i].label);
+  }
+  const PretrainResult r = pretrain_model(d, tiny_options(), dir / "pre.model");
+  ASSERT_EQ(r.history.size(), 8u);
+  // 16 tracks, so chance-level NT-Xent is log(2 * 16 - 1) = 3.43; learning takes it well below.
+  EXPECT_LT(r.history.back().loss, r.history.front().loss - 0.3);
+  EXPECT_GE(r.best_epoch, 1);
+  ASSERT_TRUE(r.head);
+  EXPECT_EQ(r.head->labels, test::kGeneratedLabels);
+
+  Embedder e(dir / "pre.model");
+  EXPECT_EQ(e.dimension(), 32);
+  EXPECT_EQ(e.labels(), test::kGeneratedLabels);
+  EXPECT_EQ(e.metadata().training.at("best_epoch").get<int>(), r.best_epoch);
+  const auto clip = test::generated_clip(1, 4.0, 22050, 99);
+  EXPECT_EQ(e.extract(clip), e.extract(clip));
+  EXPECT_EQ(e.classify(clip, 4).size(), 4u);
+}
+
+TEST(Pretrainer, OneTrackIsBadData) {
+  test::TempDir dir;
+  PretrainData d;
+  d.config.n_mels = 64;
+  d.tracks.resize(1);
+  try {
+    pretrain_model(d, tiny_options(), dir / "x.model");
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::bad_data);
+  }
+}
+
+TEST(Pretrainer, CliPretrainsValidatesAndSkipsABadFile) {
+  test::TempDir dir;
+  test::write_generated_corpus(dir / "data", 3, 3, 4.0);
+  { std::ofstream(dir.path() / "data" / "chirps" / "broken.wav") << "not audio"; }
+  const auto model = dir / "cli.model";
+  const auto r = test::run_cli("pretrain " + test::quote((dir / "data").string()) + " --validate " +
+                               test::quote((dir / "data").string()) + " --labels " + test::quote((dir / "data").string()) +
+                               " --out " + test::quote(model.string()) +
+                               " --epochs 2 --passes 2 --batch-size 8 --width 8 --embedding-size 16 --window 64"
+                               " --n-mels 64 --threads 2 --json -q --cache " + test::quote((dir / "cache").string()));
+  EXPECT_EQ(r.exit_code, 6) << r.err;  // partial: the broken file is skipped and listed
+  EXPECT_NE(r.err.find("broken.wav"), std::string::npos);
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j.at("epochs_run").get<int>(), 2);
+  EXPECT_EQ(j.at("failures").size(), 1u);  // once, though pretraining, validation and labels all met it
+  Embedder e(model);
+  EXPECT_EQ(e.dimension(), 16);
+  EXPECT_EQ(e.labels().size(), 3u);
+}
+
+// The model shipped in the source tree (docs/model-card.md).
+TEST(DefaultModel, LoadsWithTheDocumentedShapeAndEmbedsDeterministically) {
+  const std::filesystem::path path = std::filesystem::path(SOUNDALIKE_SOURCE_DIR) / "models" / "default.model";
+  ASSERT_TRUE(std::filesystem::exists(path)) << path;
+  Embedder e(path);
+  EXPECT_EQ(e.dimension(), 256);
+  EXPECT_EQ(e.metadata().backbone.name, "compact");
+  const std::vector<std::string> genres = {"blues", "classical", "country", "disco", "hiphop",
+                                           "jazz",  "metal",     "pop",     "reggae", "rock"};
+  EXPECT_EQ(e.labels(), genres);
+  const auto clip = test::generated_clip(2, 8.0, e.sample_rate(), 5);
+  const auto a = e.extract(clip), b = e.extract(clip);
+  ASSERT_EQ(a.size(), 256u);
+  EXPECT_EQ(a, b);
+  double norm = 0;
+  for (float v : a) {
+    ASSERT_TRUE(std::isfinite(v));
+    norm += double(v) * v;
+  }
+  EXPECT_GT(norm, 0.0);
+  EXPECT_EQ(e.classify(clip, 3).size(), 3u);
+}
+
+}  // namespace
+}  // namespace soundalike::model
