@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark of `soundalike serve` (docs/benchmarks.md, "Web server"): a generated library of
 # ARTISTS x 10 albums x 10 tracks (default 100 artists = 10,000 songs of 3 s, tagged FLAC), indexed once,
-# served on loopback; then 60 s of similar-by-id at 50 clients and 60 s of 30 s-clip uploads at 2 clients
+# served on loopback; then 60 s of similar-by-id at 50 clients and 30 s each of 30 s-clip uploads at 1 and 2 clients
 # (bench/bench_serve.cpp), and the server's peak RSS.
 # Usage: bench/serve-load.sh [BUILD_DIR] [WORK_DIR] [ARTISTS] [FEATURES_ARGS...]
 set -euo pipefail
@@ -29,5 +29,6 @@ for _ in $(seq 300); do grep -q listening "$work/serve.out" && break; sleep 0.1;
 port=$(sed -n 's/.*:\([0-9]*\)$/\1/p' "$work/serve.out")
 echo "library: $tracks tracks ($db), server pid $server on port $port"
 "$build/bench/bench_serve" "$port" similar 50 60 "$tracks"
-"$build/bench/bench_serve" "$port" upload 2 60 "$work/clip/rock/rock.00000.wav"
+"$build/bench/bench_serve" "$port" upload 1 30 "$work/clip/rock/rock.00000.wav"
+"$build/bench/bench_serve" "$port" upload 2 30 "$work/clip/rock/rock.00000.wav"
 grep VmHWM "/proc/$server/status"

@@ -96,7 +96,7 @@ json labels_json(const std::vector<LabelScore>& labels) {
 }
 
 std::vector<unsigned char> spectrogram_of(const MelSpectrogram& mel, std::span<const float> samples) {
-  return encode_png(render_spectrogram(mel.compute(samples), SpectrogramImageOptions{.band_height = 2}));
+  return encode_png(render_spectrogram(mel.compute(samples), SpectrogramImageOptions{.band_height = 1, .max_width = 800}));
 }
 
 }  // namespace
