@@ -25,7 +25,7 @@ using namespace soundalike;
 
 namespace {
 
-constexpr int kD = 20;
+constexpr int kD = 25;  // timbre-v1
 constexpr int kFrames = 80;
 constexpr int kStyles = 500;
 constexpr int kQueries = 100;

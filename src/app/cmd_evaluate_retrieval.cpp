@@ -13,6 +13,7 @@
 #include "app/FeatureChoice.h"
 #include "common/Error.h"
 #include "index/ClipEmbedding.h"
+#include "index/LibraryProximity.h"
 #include "index/PairDistance.h"
 #include "index/RetrievalEvaluation.h"
 #include "model/Dataset.h"
@@ -121,6 +122,7 @@ int run(const RetrievalCli& o) {
         distances = std::move(d);
         break;
       }
+      for (float& x : d) x = float(mp_input(pv[pi].kind, x));
       if (n >= 2) d = mutual_proximity_matrix(d, n);
       const float w = float(pi == 0 ? o.fusion_weight : 1.0 - o.fusion_weight);
       if (distances.empty()) distances.assign(n * n, 0.0f);
@@ -129,7 +131,10 @@ int run(const RetrievalCli& o) {
     }
   }
   if (labels.size() < 2) throw InputError(ExitCode::bad_data, o.data, "fewer than two usable songs");
-  if (o.normalize == "mp" && !normalised) distances = mutual_proximity_matrix(distances, labels.size());
+  if (o.normalize == "mp" && !normalised) {
+    for (float& x : distances) x = float(mp_input(kind, x));
+    distances = mutual_proximity_matrix(distances, labels.size());
+  }
   const RetrievalScores s = score_retrieval(labels, distances);
 
   for (const auto& f : failures) std::fprintf(stderr, "soundalike: skipped %s\n", f.c_str());

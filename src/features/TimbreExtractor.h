@@ -18,11 +18,14 @@ namespace soundalike {
 // different settings are never compared.
 struct TimbreConfig {
   int sample_rate = 22050;
-  int n_fft = 1024;
+  int n_fft = 2048;
   int hop_length = 512;
-  int n_mels = 40;
-  int n_mfcc = 20;
-  float top_db = 80.0f;  // dB floor below the clip's loudest bin (as librosa's power_to_db); <= 0: none
+  int n_mels = 36;
+  int n_mfcc = 25;
+  // dB floor below the clip's loudest bin (librosa's power_to_db); <= 0: none, only amin (1e-10). A floor
+  // makes quiet passages constant in the upper coefficients, nearly singular covariances and huge
+  // divergences; without it P@1 with MP rose from 0.33 to 0.50 on the training packages.
+  float top_db = 0.0f;
   bool operator==(const TimbreConfig&) const = default;
 };
 

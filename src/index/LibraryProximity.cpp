@@ -1,6 +1,7 @@
 #include "index/LibraryProximity.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "common/Parallel.h"
 #include "index/PairDistance.h"
@@ -18,6 +19,10 @@ std::vector<size_t> mp_sample_positions(size_t n, size_t sample_size) {
 
 std::string mp_metric_key(std::string_view kind, Metric metric) {
   return is_timbre_kind(kind) ? "kl" : std::string(to_string(metric));
+}
+
+double mp_input(std::string_view kind, double distance) {
+  return is_timbre_kind(kind) ? std::log1p(std::max(distance, 0.0)) : distance;
 }
 
 MpUpdate update_distance_stats(LibraryDb& db, const std::string& kind, Metric metric, size_t sample_size, int jobs) {
@@ -44,7 +49,7 @@ MpUpdate update_distance_stats(LibraryDb& db, const std::string& kind, Metric me
     std::vector<float> d;
     d.reserve(sample.size());
     for (size_t j : sample)
-      if (j != i) d.push_back(float(distance(row(i), row(j))));
+      if (j != i) d.push_back(float(mp_input(kind, distance(row(i), row(j)))));
     rows[t] = {v.ids[i], distance_stats(d)};
   });
   db.store_distance_stats(kind, metric_name, rows, int64_t(n));

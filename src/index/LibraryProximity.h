@@ -26,6 +26,12 @@ std::vector<size_t> mp_sample_positions(size_t n, size_t sample_size = kMpSample
 // divergence does not depend on the metric option).
 std::string mp_metric_key(std::string_view kind, Metric metric);
 
+// The distance MP models as normal: the raw distance, or log(1 + d) for timbre kinds, whose divergence
+// is heavy-tailed (a few songs at 10^4 and more) so that the mean and spread of raw values describe
+// nothing near a song (measured on the training packages: MP on the raw divergence halves P@1, on its
+// logarithm it helps; docs/benchmarks-timbre.md).
+double mp_input(std::string_view kind, double distance);
+
 struct MpUpdate {
   size_t computed = 0;        // songs whose statistics were (re)computed
   bool refreshed_all = false; // the library outgrew the old statistics (size doubled): all recomputed

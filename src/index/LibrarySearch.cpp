@@ -86,7 +86,7 @@ DistanceStats LibrarySearch::stats_of(const MpState& mp, std::span<const float> 
   std::vector<float> d;
   for (size_t j = 0; j + dim <= mp.sample.size(); j += dim) {
     const double x = distance(v, std::span(mp.sample).subspan(j, dim));
-    if (x > 0) d.push_back(float(x));
+    if (x > 0) d.push_back(float(mp_input(kind_, x)));
   }
   return distance_stats(d);
 }
@@ -114,7 +114,7 @@ std::vector<Neighbor> LibrarySearch::search(std::span<const float> query, size_t
     } else {
       continue;
     }
-    nb.distance = float(mutual_proximity(nb.distance, sq, sc));
+    nb.distance = float(mutual_proximity(mp_input(kind_, nb.distance), sq, sc));
   }
   std::stable_sort(c.begin(), c.end(), [](const Neighbor& a, const Neighbor& b) { return a.distance < b.distance; });
   if (c.size() > k) c.resize(k);
