@@ -47,14 +47,16 @@ ROWS="$WORK/rows.tsv"
 run_musly() {  # CORPUS DIR
   local t0 t1 line
   t0=$(now)
-  line=$("$MUSLY" "$2" 2> "$WORK/musly-$1.err" | grep '^musly' | tail -1)
+  line=$(/usr/bin/time -f "%U %S" -o "$WORK/musly-$1.cpu" "$MUSLY" "$2" 2> "$WORK/musly-$1.err" | grep '^musly' | tail -1)
   t1=$(now)
-  python3 - "$1" "$line" "$t0" "$t1" >> "$ROWS" <<'PY'
+  python3 - "$1" "$line" "$t0" "$t1" "$WORK/musly-$1.cpu" >> "$ROWS" <<'PY'
 import re, sys
 corpus, line, t0, t1 = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+cpu = sum(map(float, open(sys.argv[5]).read().split()[-2:]))
 v = dict(re.findall(r'(\w+(?:@\d+)?)=([\d.]+)', line))
 n = int(v['n'])
-print('\t'.join([corpus, 'musly-eval timbre (MP)', v['P@1'], v['P@10'], v['Rprec'], v['analysis_files_per_s'], '%.1f' % (n / (t1 - t0))]))
+print('\t'.join([corpus, 'musly-eval timbre (MP)', v['P@1'], v['P@10'], v['Rprec'], v['analysis_files_per_s'],
+                 '%.1f' % (n / (t1 - t0)), '%.0f' % (1000 * cpu / n)]))
 PY
 }
 
@@ -63,14 +65,16 @@ run_sa() {  # CORPUS DIR LABEL ARGS...
   shift 3
   out="$WORK/sa-$corpus-${label//[^a-zA-Z0-9+]/_}.json"
   t0=$(now)
-  "$SA" evaluate-retrieval "$dir" --json --jobs "$JOBS" "$@" > "$out" 2> "$out.err" || [[ $? == 6 ]]
+  /usr/bin/time -f "%U %S" -o "$out.cpu" "$SA" evaluate-retrieval "$dir" --json --jobs "$JOBS" "$@" > "$out" 2> "$out.err" ||
+    [[ $? == 6 ]]
   t1=$(now)
-  python3 - "$corpus" "$label" "$out" "$t0" "$t1" >> "$ROWS" <<'PY'
+  python3 - "$corpus" "$label" "$out" "$t0" "$t1" "$out.cpu" >> "$ROWS" <<'PY'
 import json, sys
 corpus, label, path, t0, t1 = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
+cpu = sum(map(float, open(sys.argv[6]).read().split()[-2:]))
 j = json.load(open(path))
 print('\t'.join([corpus, label, '%.3f' % j['p_at_1'], '%.3f' % j['p_at_10'], '%.3f' % j['r_precision'],
-                 '%.1f' % j['files_per_second'], '%.1f' % (j['items'] / (t1 - t0))]))
+                 '%.1f' % j['files_per_second'], '%.1f' % (j['items'] / (t1 - t0)), '%.0f' % (1000 * cpu / j['items'])]))
 PY
 }
 
@@ -91,11 +95,12 @@ for corpus in heldout synth; do
   run_sa "$corpus" "$dir" "random" --features random
 done
 
-echo "| corpus | method | P@1 | P@10 | R-precision | files/s (analysis) | files/s (whole run) |"
-echo "|---|---|---|---|---|---|---|"
-while IFS=$'\t' read -r c m p1 p10 rp fa fw; do
-  echo "| $c | $m | $p1 | $p10 | $rp | $fa | $fw |"
+echo "| corpus | method | P@1 | P@10 | R-precision | files/s (analysis) | files/s (whole run) | CPU ms/file |"
+echo "|---|---|---|---|---|---|---|---|"
+while IFS=$'\t' read -r c m p1 p10 rp fa fw cpu; do
+  echo "| $c | $m | $p1 | $p10 | $rp | $fa | $fw | $cpu |"
 done < "$ROWS"
 echo
 echo "files/s (analysis): as each tool reports it (soundalike: decode + features of the 30 s clips, wall time on $JOBS jobs;"
-echo "musly-eval: its analysis_files_per_s). files/s (whole run): songs / wall time of the whole command. $(nproc) cores."
+echo "musly-eval: its analysis_files_per_s). files/s (whole run): songs / wall time of the whole command. CPU ms/file:"
+echo "user + system CPU time of the whole command per song (decode included; fair under load). $(nproc) cores."
