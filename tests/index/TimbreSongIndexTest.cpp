@@ -6,6 +6,8 @@
 #include <cmath>
 #include <random>
 
+#include <sqlite3.h>
+
 #include "features/GaussianTimbre.h"
 #include "index/LibraryDb.h"
 #include "index/LibraryProximity.h"
@@ -179,6 +181,43 @@ TEST(LibraryMutualProximity, StatisticsAreStoredIncrementallyAndDroppedWithTheVe
   u = update_distance_stats(db, "timbre-v1", Metric::l2);
   EXPECT_TRUE(u.refreshed_all);
   EXPECT_EQ(u.computed, 50u);
+}
+
+}  // namespace
+
+namespace {
+
+void sql(const std::filesystem::path& db, const char* statement) {
+  sqlite3* raw = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+  EXPECT_EQ(sqlite3_exec(raw, statement, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
+  sqlite3_close(raw);
+}
+
+TEST(LibrarySchema, VersionOneIsReadableAndMigratedWhenOpenedForWriting) {
+  test::TempDir dir;
+  const auto path = dir / "lib.db";
+  {
+    LibraryDb db(path, LibraryDb::Mode::read_write);
+    TrackUpdate u;
+    u.track.path = (dir / "a.wav").string();
+    u.embedding = EmbeddingRow{"timbre-v1", models(1, 6)[0], {}};
+    db.commit(std::span(&u, 1));
+  }
+  // What a version 1 build left behind.
+  sql(path, "DROP TABLE distance_stats; UPDATE meta SET value = '1' WHERE key = 'schema_version';");
+  {
+    LibraryDb ro(path, LibraryDb::Mode::read_only);
+    EXPECT_TRUE(ro.distance_stats("timbre-v1", "kl").empty());
+    EXPECT_EQ(ro.vectors("timbre-v1").ids.size(), 1u);
+  }
+  LibraryDb rw(path, LibraryDb::Mode::read_write);
+  const int64_t id = rw.vectors("timbre-v1").ids.at(0);
+  const std::pair<int64_t, DistanceStats> row{id, DistanceStats{1.0f, 2.0f}};
+  rw.store_distance_stats("timbre-v1", "kl", std::span(&row, 1), 1);
+  EXPECT_EQ(rw.distance_stats("timbre-v1", "kl").size(), 1u);
+  LibraryDb again(path, LibraryDb::Mode::read_only);  // reads version 2
+  EXPECT_EQ(again.distance_stats("timbre-v1", "kl").at(id).stats.stddev, 2.0f);
 }
 
 }  // namespace
