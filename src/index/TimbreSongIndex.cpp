@@ -1,6 +1,7 @@
 #include "index/TimbreSongIndex.h"
 
 #include <Eigen/Dense>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <cmath>
@@ -42,6 +43,36 @@ void packed_times(std::span<const float> inv, int d, std::span<const double> x, 
       out[size_t(i)] += double(inv[k]) * x[size_t(j)];
       if (j != i) out[size_t(j)] += double(inv[k]) * x[size_t(i)];
     }
+}
+
+// The scan's inner loop with 8-wide fused multiply-adds. The build targets baseline x86-64 (SSE2, no
+// FMA), where Eigen's product ran at ~1 GMAC/s; this is chosen at run time where the CPU has AVX2+FMA.
+__attribute__((target("avx2,fma"))) void dot_rows_avx2(const float* rows, size_t n, size_t len, const float* q,
+                                                       float* out) {
+  for (size_t r = 0; r < n; ++r) {
+    const float* x = rows + r * len;
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    size_t j = 0;
+    for (; j + 32 <= len; j += 32) {
+      a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(q + j), a0);
+      a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j + 8), _mm256_loadu_ps(q + j + 8), a1);
+      a2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j + 16), _mm256_loadu_ps(q + j + 16), a2);
+      a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j + 24), _mm256_loadu_ps(q + j + 24), a3);
+    }
+    for (; j + 8 <= len; j += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + j), _mm256_loadu_ps(q + j), a0);
+    const __m256 sum = _mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3));
+    const __m128 h = _mm_add_ps(_mm256_castps256_ps128(sum), _mm256_extractf128_ps(sum, 1));
+    alignas(16) float lanes[4];
+    _mm_store_ps(lanes, h);
+    float t = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    for (; j < len; ++j) t += x[j] * q[j];
+    out[r] = t;
+  }
+}
+
+bool has_avx2_fma() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
 }
 
 }  // namespace
@@ -231,6 +262,10 @@ class TimbreSongIndex final : public SongIndex {
     const size_t chunks = (n + kChunk - 1) / kChunk;
     parallel_for(chunks, chunks < 3 ? 1 : options_.jobs, [&](size_t c) {
       const size_t begin = c * kChunk, rows = std::min(kChunk, n - begin);
+      if (has_avx2_fma()) {
+        dot_rows_avx2(rows_.data() + begin * row_, rows, row_, qf.data(), score.data() + begin);
+        return;
+      }
       const Eigen::Map<const Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>> m(
           rows_.data() + begin * row_, Eigen::Index(rows), Eigen::Index(row_));
       Eigen::Map<Eigen::VectorXf>(score.data() + begin, Eigen::Index(rows)).noalias() = m * qf;
