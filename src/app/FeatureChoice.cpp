@@ -3,6 +3,7 @@
 #include "app/DefaultModel.h"
 #include "common/Error.h"
 #include "features/MfccExtractor.h"
+#include "features/TimbreExtractor.h"
 #include "model/Embedder.h"
 
 namespace soundalike::app {
@@ -17,11 +18,13 @@ std::unique_ptr<FeatureExtractor> choose_features(const std::string& features, c
     return std::make_unique<MfccExtractor>();
   }
   if (features == "mfcc") return std::make_unique<MfccExtractor>();
-  throw Error(ExitCode::usage, "unknown --features '" + features + "' (available: mfcc)");
+  if (features == "timbre") return std::make_unique<TimbreExtractor>();
+  throw Error(ExitCode::usage, "unknown --features '" + features + "' (available: mfcc, timbre)");
 }
 
 std::unique_ptr<FeatureExtractor> extractor_for_kind(const std::string& kind, const std::string& model_path) {
   if (kind == "mfcc-v1") return std::make_unique<MfccExtractor>();
+  if (kind == "timbre-v1") return std::make_unique<TimbreExtractor>();
   if (kind.starts_with("model:")) {
     std::unique_ptr<FeatureExtractor> e;
     if (!model_path.empty())

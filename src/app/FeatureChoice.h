@@ -7,7 +7,7 @@
 
 namespace soundalike::app {
 
-// features: "" or "mfcc"; model_path: "", "default" or a model file (Error bad_model when unusable).
+// features: "", "mfcc" or "timbre"; model_path: "", "default" or a model file (Error bad_model when unusable).
 // Neither -> the shipped default model, or mfcc statistics when none is installed. Both -> Error(usage).
 std::unique_ptr<FeatureExtractor> choose_features(const std::string& features, const std::string& model_path);
 

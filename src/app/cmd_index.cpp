@@ -8,6 +8,8 @@
 #include "app/FeatureChoice.h"
 #include "common/Error.h"
 #include "index/Indexer.h"
+#include "index/LibraryProximity.h"
+#include "index/LibrarySearch.h"
 
 namespace soundalike::app {
 namespace {
@@ -24,6 +26,7 @@ struct IndexOptions {
   std::string model;
   int jobs = 0;
   bool prune = false;
+  std::string normalize = "auto";
 };
 
 int run(const IndexOptions& o) {
@@ -62,6 +65,14 @@ int run(const IndexOptions& o) {
     std::printf("failed files:\n");
     for (const auto& f : s.failures) std::printf("  %s: %s\n", f.path.c_str(), f.reason.c_str());
   }
+  // Mutual-proximity statistics of the songs that lack them (a sample of distances per song), for
+  // `similar --normalize mp`; only after a complete run, so an interrupted one stays quick to stop.
+  const Normalization mp = o.normalize == "auto" ? default_normalization(extractor->kind()) : parse_normalization(o.normalize);
+  if (!s.interrupted && mp == Normalization::mp) {
+    const MpUpdate u = update_distance_stats(db, extractor->kind(), Metric::l2, kMpSampleSize, o.jobs);
+    if (u.computed) std::printf("mutual proximity: statistics of %zu songs computed%s\n", u.computed,
+                                u.refreshed_all ? " (the library doubled: all refreshed)" : "");
+  }
   if (s.interrupted) {
     std::fprintf(stderr, "soundalike: interrupted; finished files are saved, run the same command again to go on\n");
     return int(ExitCode::interrupted);
@@ -77,7 +88,11 @@ void add_index_command(CLI::App& app, CommandStatus& status) {
   CLI::App* cmd = app.add_subcommand("index", "Add the audio files under folders to a library database (incremental)");
   cmd->add_option("dirs", o->roots, "Folders (walked recursively) or audio files")->required();
   cmd->add_option("--db", o->db, "Library database file (created when missing)")->required();
-  cmd->add_option("--features", o->features, "Feature kind: mfcc (default: the shipped model when installed, else mfcc)");
+  cmd->add_option("--features", o->features, "Feature kind: mfcc or timbre (default: the shipped model when installed, else mfcc)");
+  cmd->add_option("--normalize", o->normalize,
+                  "Store mutual-proximity statistics for `similar --normalize mp`: auto (for timbre), mp, or none")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "none", "mp"}));
   cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
   cmd->add_option("--jobs,-j", o->jobs, "Worker threads (default: all cores)");
   cmd->add_flag("--prune", o->prune, "Remove library tracks whose file no longer exists");

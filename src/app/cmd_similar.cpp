@@ -26,6 +26,7 @@ struct SimilarCli {
   std::vector<std::string> exclude_artists;
   bool ann = false;
   std::string features, model;
+  std::string normalize = "auto";
 };
 
 std::pair<double, double> parse_bpm(const std::string& s) {
@@ -53,7 +54,11 @@ int run(const SimilarCli& o) {
   FaissIndexOptions fo;
   fo.metric = parse_metric(o.metric);
   fo.type = o.ann ? IndexType::hnsw : IndexType::automatic;
-  LibrarySearch search(db, kind, fo);
+  SearchOptions sopt;
+  sopt.faiss = fo;
+  sopt.timbre.force_filter = o.ann;
+  sopt.normalize = o.normalize == "auto" ? default_normalization(kind) : parse_normalization(o.normalize);
+  LibrarySearch search(db, kind, sopt);
   SimilarOptions so;
   so.k = o.k;
   so.max_per_artist = o.max_per_artist;
@@ -68,7 +73,8 @@ int run(const SimilarCli& o) {
       for (const auto& t : queries) q["tracks"].push_back(to_json(t));
     }
     q["kind"] = kind;
-    q["metric"] = o.metric;
+    q["metric"] = is_timbre_kind(kind) ? "kl" : o.metric;
+    q["normalize"] = std::string(to_string(search.normalization()));
     nlohmann::json out{{"query", q}, {"results", nlohmann::json::array()}};
     for (const auto& r : results) out["results"].push_back(to_json(r));
     std::cout << out.dump(2) << '\n';
@@ -99,6 +105,10 @@ void add_similar_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("--exclude-artist", o->exclude_artists, "Leave out an artist (repeatable)");
   cmd->add_flag("--ann", o->ann, "Approximate search (HNSW) even for a small library");
   cmd->add_option("--features", o->features, "Which feature kind to use when the library holds several");
+  cmd->add_option("--normalize", o->normalize,
+                  "Rescale distances: none, mp (mutual proximity), or auto (mp for timbre, none otherwise)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "none", "mp"}));
   cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
   cmd->callback([o, &status] { status.code = run(*o); });
 }

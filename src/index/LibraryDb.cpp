@@ -115,7 +115,16 @@ CREATE TABLE IF NOT EXISTS embeddings(
   PRIMARY KEY(track_id, kind));
 CREATE INDEX IF NOT EXISTS embeddings_kind ON embeddings(kind);
 CREATE VIEW IF NOT EXISTS failures AS SELECT id, path, error, error_code FROM tracks WHERE error IS NOT NULL;
-INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '1'), ('generation', '0');
+CREATE TABLE IF NOT EXISTS distance_stats(
+  track_id INTEGER NOT NULL REFERENCES tracks(id) ON DELETE CASCADE,
+  kind TEXT NOT NULL,
+  metric TEXT NOT NULL,
+  mean REAL NOT NULL,
+  stddev REAL NOT NULL,
+  library_size INTEGER NOT NULL,
+  PRIMARY KEY(track_id, kind, metric));
+INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '2'), ('generation', '0');
+UPDATE meta SET value = '2' WHERE key = 'schema_version' AND value = '1';
 )sql";
 
 constexpr const char* kTrackColumns =
@@ -212,6 +221,8 @@ std::vector<int64_t> LibraryDb::commit(std::span<const TrackUpdate> updates) {
                  "RETURNING id",
                  path_);
     Statement clear(db, "DELETE FROM embeddings WHERE track_id = ?1", path_);
+    // A changed file's mutual-proximity statistics describe its old vector.
+    Statement clear_stats(db, "DELETE FROM distance_stats WHERE track_id = ?1", path_);
     Statement emb(db, "INSERT INTO embeddings(track_id, kind, dim, vector, labels) VALUES(?1, ?2, ?3, ?4, ?5)", path_);
     for (const TrackUpdate& u : updates) {
       const TrackRow& t = u.track;
@@ -236,6 +247,8 @@ std::vector<int64_t> LibraryDb::commit(std::span<const TrackUpdate> updates) {
       ids.push_back(id);
       clear.reset();
       clear.bind(1, id).run();
+      clear_stats.reset();
+      clear_stats.bind(1, id).run();
       if (u.embedding) {
         emb.reset();
         emb.bind(1, id).bind(2, std::string_view(u.embedding->kind)).bind(3, int(u.embedding->vector.size()));
@@ -339,6 +352,41 @@ VectorSet LibraryDb::vectors(std::string_view kind) const {
     out.data.insert(out.data.end(), v.begin(), v.end());
   }
   return out;
+}
+
+std::unordered_map<int64_t, StoredDistanceStats> LibraryDb::distance_stats(std::string_view kind, std::string_view metric) const {
+  std::lock_guard lock(mutex_);
+  std::unordered_map<int64_t, StoredDistanceStats> out;
+  // A version 1 library opened read-only has no such table yet: no statistics.
+  Statement t(db_.get(), "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'distance_stats'", path_);
+  if (!t.step()) return out;
+  Statement s(db_.get(), "SELECT track_id, mean, stddev, library_size FROM distance_stats WHERE kind = ?1 AND metric = ?2", path_);
+  s.bind(1, kind).bind(2, metric);
+  while (s.step()) out[s.i64(0)] = {{float(s.f64(1)), float(s.f64(2))}, s.i64(3)};
+  return out;
+}
+
+void LibraryDb::store_distance_stats(std::string_view kind, std::string_view metric,
+                                     std::span<const std::pair<int64_t, DistanceStats>> rows, int64_t library_size) {
+  std::lock_guard lock(mutex_);
+  sqlite3* db = db_.get();
+  exec(db, "BEGIN IMMEDIATE", path_);
+  try {
+    // Tracks deleted or re-indexed meanwhile are skipped by the join, never resurrected.
+    Statement s(db,
+                "INSERT OR REPLACE INTO distance_stats(track_id, kind, metric, mean, stddev, library_size) "
+                "SELECT ?1, ?2, ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM embeddings WHERE track_id = ?1 AND kind = ?2)",
+                path_);
+    for (const auto& [id, st] : rows) {
+      s.reset();
+      s.bind(1, id).bind(2, kind).bind(3, metric).bind(4, double(st.mean)).bind(5, double(st.stddev)).bind(6, library_size);
+      s.run();
+    }
+    exec(db, "COMMIT", path_);
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
 }
 
 std::optional<EmbeddingRow> LibraryDb::embedding(int64_t track_id, std::string_view kind) const {

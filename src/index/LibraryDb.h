@@ -15,12 +15,14 @@
 #include "audio/AudioDecoder.h"
 #include "features/Descriptors.h"
 #include "features/FeatureExtractor.h"
+#include "index/MutualProximity.h"
 
 struct sqlite3;
 
 namespace soundalike {
 
-inline constexpr int kLibrarySchemaVersion = 1;
+// 2: adds distance_stats (mutual proximity); a version 1 file is migrated when opened for writing.
+inline constexpr int kLibrarySchemaVersion = 2;
 
 struct TrackRow {
   int64_t id = 0;
@@ -54,6 +56,11 @@ struct FileState {
 struct TrackUpdate {
   TrackRow track;                         // keyed by path; id is ignored
   std::optional<EmbeddingRow> embedding;  // none for a failure
+};
+
+struct StoredDistanceStats {
+  DistanceStats stats;
+  int64_t library_size = 0;  // songs of the kind when the statistics were computed
 };
 
 struct VectorSet {
@@ -92,6 +99,11 @@ class LibraryDb {
   std::vector<std::pair<std::string, int64_t>> kinds() const;  // kind -> number of vectors
   VectorSet vectors(std::string_view kind) const;
   std::optional<EmbeddingRow> embedding(int64_t track_id, std::string_view kind) const;
+  // Mutual-proximity statistics per track (table distance_stats). Storing them is not a change of the
+  // library's vectors, so it does not bump the generation; re-indexing a track deletes its statistics.
+  std::unordered_map<int64_t, StoredDistanceStats> distance_stats(std::string_view kind, std::string_view metric) const;
+  void store_distance_stats(std::string_view kind, std::string_view metric,
+                            std::span<const std::pair<int64_t, DistanceStats>> rows, int64_t library_size);
   std::vector<int64_t> ids_with_hash(std::string_view content_hash) const;
   // Increases with every committed change; a saved search index remembers the value it was built at.
   int64_t generation() const;

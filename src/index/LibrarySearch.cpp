@@ -2,9 +2,12 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 
 #include "common/Error.h"
+#include "index/LibraryProximity.h"
+#include "index/PairDistance.h"
 
 namespace soundalike {
 namespace {
@@ -19,12 +22,33 @@ std::filesystem::path stamp_path(std::filesystem::path p) { return p += ".json";
 
 }  // namespace
 
+Normalization parse_normalization(std::string_view s) {
+  if (s == "none") return Normalization::none;
+  if (s == "mp") return Normalization::mp;
+  throw Error(ExitCode::usage, "unknown normalization '" + std::string(s) + "' (use none or mp)");
+}
+
+std::string_view to_string(Normalization n) { return n == Normalization::mp ? "mp" : "none"; }
+
+Normalization default_normalization(std::string_view kind) {
+  // Measured on the training packages (docs/benchmarks-timbre.md): MP raises P@10 for the divergence
+  // of timbre models, whose raw values have very uneven scales from song to song.
+  return is_timbre_kind(kind) ? Normalization::mp : Normalization::none;
+}
+
 LibrarySearch::LibrarySearch(const LibraryDb& db, std::string kind, FaissIndexOptions options)
+    : LibrarySearch(db, std::move(kind), [&] {
+        SearchOptions o;
+        o.faiss = options;
+        return o;
+      }()) {}
+
+LibrarySearch::LibrarySearch(const LibraryDb& db, std::string kind, SearchOptions options)
     : db_(db), kind_(std::move(kind)), options_(options) {}
 
 std::filesystem::path LibrarySearch::index_path(const std::string& type) const {
   std::filesystem::path p = db_.path();
-  p += "." + file_safe(kind_) + "." + std::string(to_string(options_.metric)) + "." + type + ".faiss";
+  p += "." + file_safe(kind_) + "." + std::string(to_string(options_.faiss.metric)) + "." + type + ".faiss";
   return p;
 }
 
@@ -38,26 +62,91 @@ std::shared_ptr<const SongIndex> LibrarySearch::index() {
   std::lock_guard lock(mutex_);
   if (index_ && generation == generation_) return index_;
   index_ = build(generation);
+  mp_.reset();
+  if (options_.normalize == Normalization::mp) mp_ = build_mp();
   generation_ = generation;
   return index_;
+}
+
+std::shared_ptr<const LibrarySearch::MpState> LibrarySearch::build_mp() {
+  auto mp = std::make_shared<MpState>();
+  const VectorSet v = db_.vectors(kind_);
+  for (size_t i : mp_sample_positions(v.ids.size()))
+    mp->sample.insert(mp->sample.end(), v.data.begin() + std::ptrdiff_t(i * size_t(v.dimension)),
+                      v.data.begin() + std::ptrdiff_t((i + 1) * size_t(v.dimension)));
+  for (const auto& [id, s] : db_.distance_stats(kind_, mp_metric_key(kind_, options_.faiss.metric))) mp->stats[id] = s.stats;
+  return mp;
+}
+
+DistanceStats LibrarySearch::stats_of(const MpState& mp, std::span<const float> v) const {
+  // The same estimate `index` stores: distances to the sample (a song in the sample meets itself at
+  // distance 0 once, which moves the estimate by 1/500 at most).
+  const PairDistance distance = pair_distance(kind_, options_.faiss.metric);
+  const size_t dim = v.size();
+  std::vector<float> d;
+  for (size_t j = 0; j + dim <= mp.sample.size(); j += dim) {
+    const double x = distance(v, std::span(mp.sample).subspan(j, dim));
+    if (x > 0) d.push_back(float(mp_input(kind_, x)));
+  }
+  return distance_stats(d);
+}
+
+std::vector<Neighbor> LibrarySearch::search(std::span<const float> query, size_t k) {
+  const auto idx = index();
+  std::shared_ptr<const MpState> mp;
+  {
+    std::lock_guard lock(mutex_);
+    mp = mp_;
+  }
+  const size_t n = idx->size();
+  if (!mp) return idx->search(query, int(std::min(k, n)));
+  // MP is not monotone in the raw distance across songs, so a pool of raw neighbours is rescaled and
+  // re-ranked; hubs sink, songs that are unusually close for both sides rise.
+  const size_t pool = n <= options_.mp_exhaustive ? n : std::min(n, std::max(k, options_.mp_candidates));
+  std::vector<Neighbor> c = idx->search(query, int(pool));
+  const DistanceStats sq = stats_of(*mp, query);
+  for (Neighbor& nb : c) {
+    DistanceStats sc;
+    if (auto it = mp->stats.find(nb.id); it != mp->stats.end()) {
+      sc = it->second;
+    } else if (auto e = db_.embedding(nb.id, kind_)) {
+      sc = stats_of(*mp, e->vector);  // indexed without statistics (index --normalize none)
+    } else {
+      continue;
+    }
+    nb.distance = float(mutual_proximity(mp_input(kind_, nb.distance), sq, sc));
+  }
+  std::stable_sort(c.begin(), c.end(), [](const Neighbor& a, const Neighbor& b) { return a.distance < b.distance; });
+  if (c.size() > k) c.resize(k);
+  return c;
 }
 
 std::shared_ptr<const SongIndex> LibrarySearch::build(int64_t generation) {
   // The saved file is trusted only when its stamp names this generation, kind and metric: any commit
   // to the library (index, prune) bumps the generation and so makes every saved index stale.
+  if (is_timbre_kind(kind_)) {
+    // Divergence search over the stored Gaussians: rebuilt from the vectors, never saved (packing is
+    // one pass, faster than reading a file of the same size would be worth).
+    const VectorSet v = db_.vectors(kind_);
+    if (v.ids.empty()) throw InputError(ExitCode::bad_data, db_.path(), "the library has no vectors of kind " + kind_);
+    auto index = make_timbre_index(v.dimension, options_.timbre, v.ids.size());
+    index->add(v.ids, v.data);
+    loaded_ = false;
+    return index;
+  }
   for (const char* type : {"flat", "hnsw"}) {
-    if (options_.type == IndexType::flat && std::string(type) != "flat") continue;
-    if (options_.type == IndexType::hnsw && std::string(type) != "hnsw") continue;
+    if (options_.faiss.type == IndexType::flat && std::string(type) != "flat") continue;
+    if (options_.faiss.type == IndexType::hnsw && std::string(type) != "hnsw") continue;
     const auto path = index_path(type);
     std::ifstream stamp(stamp_path(path));
     if (!stamp) continue;
     const auto j = nlohmann::json::parse(stamp, nullptr, false);
     if (!j.is_object() || j.value("generation", int64_t(-1)) != generation || j.value("kind", "") != kind_) continue;
     try {
-      auto loaded = load_faiss_index(path, options_.hnsw_ef_search);
+      auto loaded = load_faiss_index(path, options_.faiss.hnsw_ef_search);
       // A stamp from one writer beside an index file from another (two processes saving at once)
       // would disagree on the count: rebuild rather than trust either.
-      if (loaded->metric() != options_.metric || loaded->size() != j.value("count", size_t(0))) continue;
+      if (loaded->metric() != options_.faiss.metric || loaded->size() != j.value("count", size_t(0))) continue;
       loaded_ = true;
       return loaded;
     } catch (const Error&) {
@@ -67,7 +156,7 @@ std::shared_ptr<const SongIndex> LibrarySearch::build(int64_t generation) {
   const VectorSet v = db_.vectors(kind_);
   if (v.ids.empty())
     throw InputError(ExitCode::bad_data, db_.path(), "the library has no vectors of kind " + kind_);
-  auto index = make_faiss_index(v.dimension, options_, v.ids.size());
+  auto index = make_faiss_index(v.dimension, options_.faiss, v.ids.size());
   index->add(v.ids, v.data);
   loaded_ = false;
   // Saving is a cache: a read-only folder or a full disk only costs a rebuild next time.
@@ -76,7 +165,7 @@ std::shared_ptr<const SongIndex> LibrarySearch::build(int64_t generation) {
     index->save(path);
     std::ofstream stamp(stamp_path(path), std::ios::trunc);
     stamp << nlohmann::json{{"generation", generation}, {"kind", kind_}, {"count", v.ids.size()},
-                            {"metric", to_string(options_.metric)}, {"type", index->type()}}
+                            {"metric", to_string(options_.faiss.metric)}, {"type", index->type()}}
                  .dump();
   } catch (const Error&) {
   }

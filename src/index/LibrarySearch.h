@@ -5,19 +5,44 @@
 #include <filesystem>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "index/LibraryDb.h"
 #include "index/SongIndex.h"
+#include "index/TimbreSongIndex.h"
 
 namespace soundalike {
+
+// How a query's candidate distances are rescaled: not at all, or with mutual proximity (hubness
+// reduction; MP distances lie in [0, 1]).
+enum class Normalization { none, mp };
+Normalization parse_normalization(std::string_view s);  // "none" | "mp"; throws Error(usage)
+std::string_view to_string(Normalization n);
+// What a kind uses when the user does not say (chosen on the training packages: docs/benchmarks-timbre.md).
+Normalization default_normalization(std::string_view kind);
+
+struct SearchOptions {
+  FaissIndexOptions faiss;     // vector kinds
+  TimbreIndexOptions timbre;   // timbre kinds (divergence)
+  Normalization normalize = Normalization::none;
+  // With mp, the raw nearest this many songs (at least k) are rescaled and re-ranked; libraries up to
+  // mp_exhaustive songs are rescaled whole.
+  size_t mp_candidates = 500;
+  size_t mp_exhaustive = 5000;
+};
 
 class LibrarySearch {
  public:
   LibrarySearch(const LibraryDb& db, std::string kind, FaissIndexOptions options = {});
+  LibrarySearch(const LibraryDb& db, std::string kind, SearchOptions options);
 
   const std::string& kind() const { return kind_; }
-  Metric metric() const { return options_.metric; }
+  Metric metric() const { return options_.faiss.metric; }
+  Normalization normalization() const { return options_.normalize; }
   // The current index; checks the generation on every call (one cheap query) and rebuilds when the
   // library changed. Thread safe; searches already running keep the index they started with.
   std::shared_ptr<const SongIndex> index();
@@ -25,14 +50,25 @@ class LibrarySearch {
   std::filesystem::path index_path(const std::string& type) const;
   // Whether the last index() call loaded a saved file (true) or built one (false); for messages/tests.
   bool loaded_from_file() const;
+  // The k nearest songs to `query` (a vector of this kind), nearest first, with distances rescaled by
+  // mutual proximity when the options ask for it (then MP distances in [0, 1]). Thread safe.
+  std::vector<Neighbor> search(std::span<const float> query, size_t k);
 
  private:
+  // Everything mutual proximity needs, built with the index for one generation.
+  struct MpState {
+    std::vector<float> sample;  // sample vectors, row-major
+    std::unordered_map<int64_t, DistanceStats> stats;  // stored ones
+  };
   std::shared_ptr<const SongIndex> build(int64_t generation);
+  std::shared_ptr<const MpState> build_mp();
+  DistanceStats stats_of(const MpState& mp, std::span<const float> v) const;
   const LibraryDb& db_;
   std::string kind_;
-  FaissIndexOptions options_;
+  SearchOptions options_;
   mutable std::mutex mutex_;
   std::shared_ptr<const SongIndex> index_;
+  std::shared_ptr<const MpState> mp_;
   int64_t generation_ = -1;
   bool loaded_ = false;
 };

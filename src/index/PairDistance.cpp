@@ -2,9 +2,13 @@
 
 #include <cmath>
 
+#include "index/TimbreSongIndex.h"
+
 namespace soundalike {
 
 PairDistance pair_distance(std::string_view kind, Metric metric) {
+  // A timbre vector is a Gaussian: the metric does not apply, the divergence does.
+  if (is_timbre_kind(kind)) return [](std::span<const float> a, std::span<const float> b) { return timbre_divergence(a, b); };
   if (metric == Metric::cosine)
     return [](std::span<const float> a, std::span<const float> b) {
       double dot = 0, na = 0, nb = 0;

@@ -12,7 +12,8 @@ namespace soundalike {
 
 using PairDistance = std::function<double(std::span<const float>, std::span<const float>)>;
 
-// L2: Euclidean distance (not squared); cosine: 1 - cos(a, b).
+// L2: Euclidean distance (not squared); cosine: 1 - cos(a, b). Timbre kinds ("timbre-v1"): the
+// symmetrised KL divergence whatever the metric.
 PairDistance pair_distance(std::string_view kind, Metric metric);
 
 }  // namespace soundalike

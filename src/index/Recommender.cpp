@@ -109,7 +109,8 @@ std::vector<Recommendation> recommend(const LibraryDb& db, LibrarySearch& search
     out.clear();
     std::map<std::string, int> per_artist;
     std::set<std::string> seen_hashes = ex.hashes;
-    const auto found = index->search(centre, int(std::min(fetch, index->size())));
+    // Through LibrarySearch, which rescales with mutual proximity when it was asked to.
+    const auto found = search.search(centre, std::min(fetch, index->size()));
     for (const Neighbor& n : found) {
       auto t = db.track(n.id);
       if (!t || t->failed() || ex.excluded(*t)) continue;

@@ -123,7 +123,13 @@ struct LibraryService::Impl {
     kind = library_kind(db, options.features, options.model);
     extractor = extractor_for_kind(kind, options.model);
     if (extractor) analyzer = std::make_unique<TrackAnalyzer>(*extractor);
-    for (Metric m : {Metric::l2, Metric::cosine}) searches[m] = std::make_unique<LibrarySearch>(db, kind, FaissIndexOptions{.metric = m});
+    for (Metric m : {Metric::l2, Metric::cosine}) {
+      // Same defaults as `similar`: mutual proximity where it helps (timbre kinds).
+      SearchOptions so;
+      so.faiss.metric = m;
+      so.normalize = default_normalization(kind);
+      searches[m] = std::make_unique<LibrarySearch>(db, kind, so);
+    }
     searches[Metric::l2]->index();  // build or load now, so the first request is not the slow one
   }
 

@@ -1,0 +1,106 @@
+#!/usr/bin/env bash
+# soundalike vs musly-eval side by side, in one run, on (a) the held-out real-music packages and (b) a
+# generated corpus: P@1, P@10, R-precision (leave-one-out, musly-eval's definitions) and files/s.
+#
+#   bench/vs-musly.sh                    # build/, /var/tmp/soundalike/heldout, /var/tmp/musly/musly-eval
+#   MODEL=path/to.model bench/vs-musly.sh   # adds the CNN embedding and its fusion with timbre
+# Environment: BUILD (build), MUSLY, HELDOUT, WORK (/tmp/vs-musly), JOBS (2), MODEL (default:
+# models/default.model when present), FUSION_WEIGHT (evaluate-retrieval's default when unset).
+# Output: a Markdown table on stdout; raw JSON and logs in $WORK.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+SA=$BUILD/soundalike
+MUSLY=${MUSLY:-/var/tmp/musly/musly-eval}
+HELDOUT=${HELDOUT:-/var/tmp/soundalike/heldout}
+WORK=${WORK:-/tmp/vs-musly}
+JOBS=${JOBS:-2}
+MODEL=${MODEL:-}
+if [[ -z "$MODEL" && -f models/default.model ]]; then MODEL=models/default.model; fi
+mkdir -p "$WORK"
+
+# musly-eval gives up on the first file it cannot decode (package trees hold copyright files and
+# markers), so both tools read the same tree of links to the audio files only.
+audio_tree() {  # SRC DST
+  rm -rf "$2"
+  local d f
+  for d in "$1"/*/; do
+    mkdir -p "$2/$(basename "$d")"
+    for f in "$d"*; do
+      case "${f,,}" in
+        *.ogg | *.mp3 | *.flac | *.wav | *.opus | *.m4a | *.oga) ln -s "$(realpath "$f")" "$2/$(basename "$d")/" ;;
+      esac
+    done
+  done
+}
+
+audio_tree "$HELDOUT" "$WORK/heldout"
+if [[ ! -f "$WORK/synth/manifest.csv" ]]; then
+  "$SA" synth --out "$WORK/synth" --per-genre 20 --seconds 30 --seed 7 --jobs "$JOBS" > "$WORK/synth.log"
+fi
+audio_tree "$WORK/synth" "$WORK/synth-tree"
+
+now() { date +%s.%N; }
+ROWS="$WORK/rows.tsv"
+: > "$ROWS"
+
+run_musly() {  # CORPUS DIR
+  local t0 t1 line
+  t0=$(now)
+  line=$(/usr/bin/time -f "%U %S" -o "$WORK/musly-$1.cpu" "$MUSLY" "$2" 2> "$WORK/musly-$1.err" | grep '^musly' | tail -1)
+  t1=$(now)
+  python3 - "$1" "$line" "$t0" "$t1" "$WORK/musly-$1.cpu" >> "$ROWS" <<'PY'
+import re, sys
+corpus, line, t0, t1 = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
+cpu = sum(map(float, open(sys.argv[5]).read().split()[-2:]))
+v = dict(re.findall(r'(\w+(?:@\d+)?)=([\d.]+)', line))
+n = int(v['n'])
+print('\t'.join([corpus, 'musly-eval timbre (MP)', v['P@1'], v['P@10'], v['Rprec'], v['analysis_files_per_s'],
+                 '%.1f' % (n / (t1 - t0)), '%.0f' % (1000 * cpu / n)]))
+PY
+}
+
+run_sa() {  # CORPUS DIR LABEL ARGS...
+  local corpus=$1 dir=$2 label=$3 t0 t1 out
+  shift 3
+  out="$WORK/sa-$corpus-${label//[^a-zA-Z0-9+]/_}.json"
+  t0=$(now)
+  /usr/bin/time -f "%U %S" -o "$out.cpu" "$SA" evaluate-retrieval "$dir" --json --jobs "$JOBS" "$@" > "$out" 2> "$out.err" ||
+    [[ $? == 6 ]]
+  t1=$(now)
+  python3 - "$corpus" "$label" "$out" "$t0" "$t1" "$out.cpu" >> "$ROWS" <<'PY'
+import json, sys
+corpus, label, path, t0, t1 = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4]), float(sys.argv[5])
+cpu = sum(map(float, open(sys.argv[6]).read().split()[-2:]))
+j = json.load(open(path))
+print('\t'.join([corpus, label, '%.3f' % j['p_at_1'], '%.3f' % j['p_at_10'], '%.3f' % j['r_precision'],
+                 '%.1f' % j['files_per_second'], '%.1f' % (j['items'] / (t1 - t0)), '%.0f' % (1000 * cpu / j['items'])]))
+PY
+}
+
+for corpus in heldout synth; do
+  dir="$WORK/heldout"
+  [[ $corpus == synth ]] && dir="$WORK/synth-tree"
+  run_musly "$corpus" "$dir"
+  run_sa "$corpus" "$dir" "soundalike mfcc" --features mfcc
+  run_sa "$corpus" "$dir" "soundalike mfcc + MP" --features mfcc --normalize mp
+  run_sa "$corpus" "$dir" "soundalike timbre" --features timbre
+  run_sa "$corpus" "$dir" "soundalike timbre + MP" --features timbre --normalize mp
+  if [[ -n "$MODEL" ]]; then
+    run_sa "$corpus" "$dir" "soundalike model (cosine)" --model "$MODEL" --metric cosine
+    run_sa "$corpus" "$dir" "soundalike model (cosine) + MP" --model "$MODEL" --metric cosine --normalize mp
+    run_sa "$corpus" "$dir" "soundalike model+timbre (MP fusion)" --features model+timbre --model "$MODEL" --metric cosine \
+      ${FUSION_WEIGHT:+--fusion-weight "$FUSION_WEIGHT"}
+  fi
+  run_sa "$corpus" "$dir" "random" --features random
+done
+
+echo "| corpus | method | P@1 | P@10 | R-precision | files/s (analysis) | files/s (whole run) | CPU ms/file |"
+echo "|---|---|---|---|---|---|---|---|"
+while IFS=$'\t' read -r c m p1 p10 rp fa fw cpu; do
+  echo "| $c | $m | $p1 | $p10 | $rp | $fa | $fw | $cpu |"
+done < "$ROWS"
+echo
+echo "files/s (analysis): as each tool reports it (soundalike: decode + features of the 30 s clips, wall time on $JOBS jobs;"
+echo "musly-eval: its analysis_files_per_s). files/s (whole run): songs / wall time of the whole command. CPU ms/file:"
+echo "user + system CPU time of the whole command per song (decode included; fair under load). $(nproc) cores."

@@ -1,0 +1,60 @@
+#include "index/LibraryProximity.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "common/Parallel.h"
+#include "index/PairDistance.h"
+#include "index/TimbreSongIndex.h"
+
+namespace soundalike {
+
+std::vector<size_t> mp_sample_positions(size_t n, size_t sample_size) {
+  std::vector<size_t> out;
+  const size_t s = std::min(n, sample_size);
+  out.reserve(s);
+  for (size_t i = 0; i < s; ++i) out.push_back(i * n / s);
+  return out;
+}
+
+std::string mp_metric_key(std::string_view kind, Metric metric) {
+  return is_timbre_kind(kind) ? "kl" : std::string(to_string(metric));
+}
+
+double mp_input(std::string_view kind, double distance) {
+  return is_timbre_kind(kind) ? std::log1p(std::max(distance, 0.0)) : distance;
+}
+
+MpUpdate update_distance_stats(LibraryDb& db, const std::string& kind, Metric metric, size_t sample_size, int jobs) {
+  MpUpdate u;
+  const VectorSet v = db.vectors(kind);
+  const size_t n = v.ids.size();
+  if (n < 2) return u;
+  const std::string metric_name = mp_metric_key(kind, metric);
+  const auto stored = db.distance_stats(kind, metric_name);
+  int64_t oldest = int64_t(n);
+  for (const auto& [id, s] : stored) oldest = std::min(oldest, s.library_size);
+  u.refreshed_all = !stored.empty() && int64_t(n) > 2 * oldest;
+  std::vector<size_t> todo;
+  for (size_t i = 0; i < n; ++i)
+    if (u.refreshed_all || !stored.contains(v.ids[i])) todo.push_back(i);
+  if (todo.empty()) return u;
+  const auto sample = mp_sample_positions(n, sample_size);
+  const PairDistance distance = pair_distance(kind, metric);
+  const size_t dim = size_t(v.dimension);
+  auto row = [&](size_t i) { return std::span(v.data).subspan(i * dim, dim); };
+  std::vector<std::pair<int64_t, DistanceStats>> rows(todo.size());
+  parallel_for(todo.size(), jobs, [&](size_t t) {
+    const size_t i = todo[t];
+    std::vector<float> d;
+    d.reserve(sample.size());
+    for (size_t j : sample)
+      if (j != i) d.push_back(float(mp_input(kind, distance(row(i), row(j)))));
+    rows[t] = {v.ids[i], distance_stats(d)};
+  });
+  db.store_distance_stats(kind, metric_name, rows, int64_t(n));
+  u.computed = rows.size();
+  return u;
+}
+
+}  // namespace soundalike

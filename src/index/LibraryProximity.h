@@ -1,0 +1,45 @@
+#pragma once
+// Mutual proximity for a library (see MutualProximity.h): every song's mean and spread of distances to
+// a fixed-size sample of the library, computed at index time and stored (LibraryDb::distance_stats),
+// then used by LibrarySearch to rescale the distances of a query's candidates.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "index/LibraryDb.h"
+#include "index/SongIndex.h"
+
+namespace soundalike {
+
+// Songs each song is compared with for its statistics. Schnitzer et al. report the estimate settled
+// well below this on their collections; 500 keeps index-time cost at 500 distances per new song.
+inline constexpr size_t kMpSampleSize = 500;
+
+// The sample: evenly spaced positions in the id-ordered list of n songs (deterministic, so index time
+// and query time use the same songs while the library is unchanged).
+std::vector<size_t> mp_sample_positions(size_t n, size_t sample_size = kMpSampleSize);
+
+// The metric name statistics are stored under: the metric's name, or "kl" for timbre kinds (whose
+// divergence does not depend on the metric option).
+std::string mp_metric_key(std::string_view kind, Metric metric);
+
+// The distance MP models as normal: the raw distance, or log(1 + d) for timbre kinds, whose divergence
+// is heavy-tailed (a few songs at 10^4 and more) so that the mean and spread of raw values describe
+// nothing near a song (measured on the training packages: MP on the raw divergence halves P@1, on its
+// logarithm it helps; docs/benchmarks-timbre.md).
+double mp_input(std::string_view kind, double distance);
+
+struct MpUpdate {
+  size_t computed = 0;        // songs whose statistics were (re)computed
+  bool refreshed_all = false; // the library outgrew the old statistics (size doubled): all recomputed
+};
+
+// Computes and stores the statistics of every song of `kind` that lacks them for `metric`, and of all
+// songs when the library has more than doubled since the oldest ones were computed.
+MpUpdate update_distance_stats(LibraryDb& db, const std::string& kind, Metric metric, size_t sample_size = kMpSampleSize,
+                               int jobs = 0);
+
+}  // namespace soundalike

@@ -1,0 +1,43 @@
+// TimbreExtractor: the frames it fits, the stored Gaussian, and that the same sound gives divergence 0
+// while a different one does not.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "features/GaussianTimbre.h"
+#include "features/TimbreExtractor.h"
+#include "index/TimbreSongIndex.h"
+#include "support/TestSupport.h"
+
+using namespace soundalike;
+
+TEST(TimbreExtractor, KindDimensionAndAValidGaussian) {
+  const TimbreExtractor e;
+  EXPECT_EQ(e.kind(), "timbre-v1");
+  EXPECT_EQ(e.dimension(), 1 + 25 + 25 * 26);
+  EXPECT_EQ(e.sample_rate(), 22050);
+  const auto tone = test::mix(test::sine(440, 3.0, 22050), test::sine(1320, 3.0, 22050, 0.2f));
+  const auto v = e.extract(tone);
+  ASSERT_EQ(int(v.size()), e.dimension());
+  const auto g = GaussianTimbre::from_vector(v);
+  EXPECT_EQ(g.dim(), 25);
+  for (int i = 0; i < 25; ++i) EXPECT_GT(g.covariance(i, i), 0.0f);
+  EXPECT_NE(TimbreExtractor(TimbreConfig{.n_mfcc = 13}).kind(), e.kind());  // other settings, other kind
+}
+
+TEST(TimbreExtractor, SilenceIsLeftOutAndSameSoundMeansZeroDivergence) {
+  const TimbreExtractor e;
+  const auto tone = test::sine(440, 2.0, 22050);
+  auto padded = std::vector<float>(22050, 0.0f);
+  padded.insert(padded.end(), tone.begin(), tone.end());
+  // One second of digital silence adds no frames (the ~2 edge frames that overlap the tone aside).
+  EXPECT_NEAR(double(e.frames(padded).size()) / 25.0, double(e.frames(tone).size()) / 25.0, 5.0);
+  const auto a = e.extract(tone);
+  // Not exactly 0: a pure tone's covariance is nearly singular, and it is stored in float (songs are tens apart).
+  EXPECT_NEAR(timbre_divergence(a, e.extract(tone)), 0.0, 0.05);
+  const auto noise = test::mix(test::sine(440, 2.0, 22050, 0.1f), test::sine(3000, 2.0, 22050, 0.5f));
+  EXPECT_GT(timbre_divergence(a, e.extract(noise)), 1.0);
+  // Pure silence still gives a finite model rather than an error.
+  const auto s = e.extract(std::vector<float>(22050, 0.0f));
+  EXPECT_TRUE(std::isfinite(timbre_divergence(s, s)));
+}
