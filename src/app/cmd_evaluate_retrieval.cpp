@@ -163,7 +163,7 @@ void add_evaluate_retrieval_command(CLI::App& app, CommandStatus& status) {
   CLI::App* cmd = app.add_subcommand(
       "evaluate-retrieval", "Leave-one-out retrieval scores (P@1, P@10, R-precision) of a feature kind on labeled audio");
   cmd->add_option("data", o->data, "DIR/<label>/<audio files>, or a CSV of path,label")->required();
-  cmd->add_option("--features", o->features, "mfcc, timbre, random (a baseline), or a fusion A+B of mfcc|timbre|model|default; default: the shipped model, else mfcc");
+  cmd->add_option("--features", o->features, "mfcc, timbre, random (a baseline), or a fusion A+B of mfcc|timbre|model|default; default: timbre");
   cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
   cmd->add_option("--metric", o->metric, "Distance between vectors")->capture_default_str()->check(CLI::IsMember({"l2", "cosine"}));
   cmd->add_option("--normalize", o->normalize, "none, or mp (mutual proximity over the evaluated songs)")
