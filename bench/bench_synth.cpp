@@ -1,5 +1,5 @@
 // Generated-music throughput: composing, rendering (FluidSynth) and encoding 30 s clips on one core.
-// Run: build/bench/bench_synth   (docs/benchmarks-synth.md has the figures and the full-run command)
+// Run: build/bench/bench_synth   (docs/benchmarks.md has the figures and the full-run command)
 #include <benchmark/benchmark.h>
 
 #include <filesystem>

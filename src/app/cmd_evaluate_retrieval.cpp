@@ -26,7 +26,7 @@ struct RetrievalCli {
   std::string metric = "l2";
   std::string normalize = "none";
   double clip_seconds = 30.0;
-  double fusion_weight = 0.1;  // chosen on the training packages (docs/benchmarks-timbre.md)
+  double fusion_weight = 0.1;  // chosen on the training packages (docs/benchmarks.md (issue 9 section))
   int jobs = 0;
   bool json = false;
 };

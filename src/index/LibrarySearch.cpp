@@ -31,7 +31,7 @@ Normalization parse_normalization(std::string_view s) {
 std::string_view to_string(Normalization n) { return n == Normalization::mp ? "mp" : "none"; }
 
 Normalization default_normalization(std::string_view kind) {
-  // Measured on the training packages (docs/benchmarks-timbre.md): MP raises P@10 for the divergence
+  // Measured on the training packages (docs/benchmarks.md (issue 9 section)): MP raises P@10 for the divergence
   // of timbre models, whose raw values have very uneven scales from song to song.
   return is_timbre_kind(kind) ? Normalization::mp : Normalization::none;
 }
