@@ -13,6 +13,7 @@
 #include "common/Progress.h"
 #include "index/RetrievalEvaluation.h"
 #include "model/Network.h"
+#include "model/TrainingSupport.h"
 #include "model/Windows.h"
 
 namespace soundalike::model {
@@ -21,19 +22,6 @@ namespace {
 
 namespace F = torch::nn::functional;
 
-std::string serialize_state(torch::nn::Module& m) {
-  torch::serialize::OutputArchive a;
-  m.save(a);
-  std::ostringstream s;
-  a.save_to(s);
-  return s.str();
-}
-void restore_state(torch::nn::Module& m, const std::string& bytes) {
-  torch::serialize::InputArchive a;
-  std::istringstream s(bytes);
-  a.load_from(s);
-  m.load(a);
-}
 
 // One random window of a track, augmented as in supervised training: the paper's augmentations on dB
 // values, then normalisation, then SpecAugment's masks.
@@ -46,39 +34,15 @@ void fill_view(const Spectrogram& s, const ModelMetadata& m, const Augmenter& au
   aug.augment_normalized(w, m.spectrogram.n_mels, frames, rng);
 }
 
-// Precise BN (see Trainer.cpp): BatchNorm's running statistics are recomputed as exact averages over a
-// fixed sample of training windows before every evaluation, so that the checkpoint chosen on validation
-// is exactly the one that ships.
+// Precise BN (TrainingSupport.h) over windows of random training tracks before every evaluation, so
+// that the checkpoint chosen on validation is exactly the one that ships.
 void recalibrate_batchnorm(NetworkImpl& net, const std::vector<Spectrogram>& tracks, const ModelMetadata& m, int batch,
                            uint64_t seed) {
-  std::vector<torch::nn::BatchNorm2dImpl*> bns;
-  for (auto& mod : net.backbone().modules(false))
-    if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(mod.get())) bns.push_back(bn);
-  if (bns.empty()) return;
-  std::vector<c10::optional<double>> momentum;
-  for (auto* bn : bns) {
-    momentum.push_back(bn->options.momentum());
-    bn->reset_running_stats();
-    bn->options.momentum(c10::nullopt);
-  }
   std::mt19937_64 rng(seed);
-  const int mels = m.spectrogram.n_mels, frames = m.window_frames;
-  const size_t per = size_t(mels) * size_t(frames);
   const size_t windows = std::min<size_t>(512, std::max<size_t>(tracks.size() * 2, size_t(batch)));
-  torch::NoGradGuard no_grad;
-  net.train();
-  for (size_t at = 0; at < windows; at += size_t(batch)) {
-    const size_t n = std::min(windows, at + size_t(batch)) - at;
-    if (n < 2) break;
-    auto x = torch::empty({int64_t(n), 1, mels, frames});
-    for (size_t b = 0; b < n; ++b) {
-      const Spectrogram& s = tracks[std::uniform_int_distribution<size_t>(0, tracks.size() - 1)(rng)];
-      const int start = s.n_frames > frames ? std::uniform_int_distribution<int>(0, s.n_frames - frames)(rng) : 0;
-      copy_window(s, start, frames, m.normalization, {x.data_ptr<float>() + b * per, per});
-    }
-    net.pooled_features(x);
-  }
-  for (size_t i = 0; i < bns.size(); ++i) bns[i]->options.momentum(momentum[i]);
+  model::recalibrate_batchnorm(net, m, batch, windows, rng, [&](size_t) -> const Spectrogram& {
+    return tracks[std::uniform_int_distribution<size_t>(0, tracks.size() - 1)(rng)];
+  });
 }
 
 // NT-Xent over 2N views: row i's positive is its partner (i +- N), every other view a negative.

@@ -12,6 +12,7 @@
 #include "common/Parallel.h"
 #include "common/Progress.h"
 #include "model/Network.h"
+#include "model/TrainingSupport.h"
 #include "model/Windows.h"
 
 namespace soundalike::model {
@@ -40,57 +41,16 @@ PreparedData prepare_data(Dataset dataset, const SpectrogramJob& job, double tes
 
 namespace {
 
-std::string serialize_state(torch::nn::Module& m) {
-  torch::serialize::OutputArchive a;
-  m.save(a);
-  std::ostringstream s;
-  a.save_to(s);
-  return s.str();
-}
-void restore_state(torch::nn::Module& m, const std::string& bytes) {
-  torch::serialize::InputArchive a;
-  std::istringstream s(bytes);
-  a.load_from(s);
-  m.load(a);
-}
-
-// BatchNorm's running statistics trail the weights they describe; with the few hundred steps a small
-// data set gives, inference-mode outputs drift far from training-mode ones (on the generated corpus the
-// validation accuracy sat at chance for epochs while training accuracy was 95 %). So before every
-// evaluation the statistics are recomputed as exact averages over a fixed sample of training windows
-// ("precise BN"). A frozen backbone is left alone: it must stay bit-identical.
+// Precise BN (TrainingSupport.h) over windows of the training clips, in a seeded shuffled order. A
+// frozen backbone is left alone: it must stay bit-identical.
 void recalibrate_batchnorm(NetworkImpl& net, const PreparedData& d, const ModelMetadata& m, int batch, uint64_t seed) {
   if (net.backbone_frozen()) return;
-  std::vector<torch::nn::BatchNorm2dImpl*> bns;
-  for (auto& mod : net.backbone().modules(false))
-    if (auto* bn = dynamic_cast<torch::nn::BatchNorm2dImpl*>(mod.get())) bns.push_back(bn);
-  if (bns.empty()) return;
-  std::vector<c10::optional<double>> momentum;
-  for (auto* bn : bns) {
-    momentum.push_back(bn->options.momentum());
-    bn->reset_running_stats();
-    bn->options.momentum(c10::nullopt);  // cumulative average over the batches below
-  }
   std::mt19937_64 rng(seed);
-  const int mels = m.spectrogram.n_mels, frames = m.window_frames;
-  const size_t per = size_t(mels) * size_t(frames);
   std::vector<size_t> clips(d.split.train);
   std::shuffle(clips.begin(), clips.end(), rng);
   const size_t windows = std::min<size_t>(512, std::max<size_t>(clips.size() * 2, size_t(batch)));
-  torch::NoGradGuard no_grad;
-  net.train();
-  for (size_t at = 0; at < windows; at += size_t(batch)) {
-    const size_t n = std::min(windows, at + size_t(batch)) - at;
-    if (n < 2) break;
-    auto x = torch::empty({int64_t(n), 1, mels, frames});
-    for (size_t b = 0; b < n; ++b) {
-      const Spectrogram& s = d.spectrograms[clips[(at + b) % clips.size()]];
-      const int start = s.n_frames > frames ? std::uniform_int_distribution<int>(0, s.n_frames - frames)(rng) : 0;
-      copy_window(s, start, frames, m.normalization, {x.data_ptr<float>() + b * per, per});
-    }
-    net.pooled_features(x);
-  }
-  for (size_t i = 0; i < bns.size(); ++i) bns[i]->options.momentum(momentum[i]);
+  model::recalibrate_batchnorm(net, m, batch, windows, rng,
+                               [&](size_t i) -> const Spectrogram& { return d.spectrograms[clips[i % clips.size()]]; });
 }
 
 struct ClipSetResult {

@@ -2,11 +2,14 @@
 // Songs in four generated "styles" whose timbres MFCC statistics can tell apart, with random variation
 // inside each style (pitches, rates, levels), shared by the feature, index and CLI tests.
 #include <cmath>
+#include <filesystem>
 #include <cstdint>
 #include <numbers>
 #include <random>
 #include <string>
 #include <vector>
+
+#include "support/TestSupport.h"
 
 namespace soundalike::test {
 
@@ -81,6 +84,15 @@ inline std::vector<float> generate_style(int style, uint32_t seed, double second
   }
   for (float& v : x) v = float(v * gain);
   return x;
+}
+
+// DIR/<style>/<i>.wav: `per_style` songs of each style, 4 s at 22050 Hz; a folder-per-label tree.
+inline void write_style_tree(const std::filesystem::path& dir, int per_style) {
+  for (int s = 0; s < kStyleCount; ++s) {
+    std::filesystem::create_directories(dir / style_name(s));
+    for (int i = 0; i < per_style; ++i)
+      write_wav(dir / style_name(s) / (std::to_string(i) + ".wav"), generate_style(s, uint32_t(i + 1), 4.0), 22050);
+  }
 }
 
 }  // namespace soundalike::test

@@ -13,13 +13,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-void make_tree(const fs::path& dir, int per_style) {
-  for (int s = 0; s < test::kStyleCount; ++s) {
-    fs::create_directories(dir / test::style_name(s));
-    for (int i = 0; i < per_style; ++i)
-      test::write_wav(dir / test::style_name(s) / (std::to_string(i) + ".wav"), test::generate_style(s, uint32_t(i + 1), 4.0), 22050);
-  }
-}
+void make_tree(const fs::path& dir, int per_style) { test::write_style_tree(dir, per_style); }
 
 nlohmann::json scores(const fs::path& dir, const std::string& extra) {
   const auto r = test::run_cli("evaluate-retrieval " + test::quote(dir.string()) + " --json " + extra);
