@@ -204,6 +204,7 @@ TEST_F(Serve, SimilarByIdFindsTheSameStyle) {
     EXPECT_EQ(r.at("query").at("id"), id);
     EXPECT_EQ(r.at("query").at("kind"), "mfcc-v1");
     EXPECT_EQ(r.at("query").at("metric"), "l2");
+    EXPECT_EQ(r.at("query").at("normalize"), "none") << "MFCC libraries are not rescaled by default";
     ASSERT_EQ(r.at("results").size(), 3u);
     double last = -1;
     for (const auto& x : r.at("results")) {

@@ -171,9 +171,11 @@ struct LibraryService::Impl {
     SimilarOptions so;
     so.k = request.k;
     if (so.k < 1 || so.k > 1000) throw Error(ExitCode::usage, "k must be in [1, 1000]");
-    const auto results = recommend(db, search(request.metric), std::span(&q, 1), so);
+    LibrarySearch& engine = search(request.metric);
+    const auto results = recommend(db, engine, std::span(&q, 1), so);
     query_json["kind"] = kind;
     query_json["metric"] = request.metric.empty() ? "l2" : request.metric;
+    query_json["normalize"] = std::string(to_string(engine.normalization()));
     json out{{"query", std::move(query_json)}, {"results", json::array()}};
     for (const auto& r : results) out["results"].push_back(to_json(r));
     return out;
