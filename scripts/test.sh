@@ -7,10 +7,11 @@ BUILD=${SOUNDALIKE_BUILD_DIR:-$ROOT/build}
 JOBS=${JOBS:-$(nproc)}
 
 scripts/setup-deps.sh
+# The browser test needs Node packages (npm registry only); CMake registers it only when they are
+# present, so they are installed before configuring.
+scripts/setup-web-tests.sh
 cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=${CMAKE_BUILD_TYPE:-RelWithDebInfo} >/dev/null
 cmake --build "$BUILD" -j "$JOBS"
-# Browser tests (when present) need Node packages; they are installed from the npm registry only.
-scripts/setup-web-tests.sh
 cd "$BUILD"
 set +e
 ctest --output-on-failure -j "$JOBS" --timeout 900 2>&1 | tee ctest.log
