@@ -8,8 +8,12 @@
 
 namespace soundalike::app {
 
+std::string display_title(const TrackRow& t) {
+  return t.tags.title.empty() ? std::filesystem::path(t.path).stem().string() : t.tags.title;
+}
+
 std::string artist_title(const TrackRow& t) {
-  const std::string title = t.tags.title.empty() ? std::filesystem::path(t.path).stem().string() : t.tags.title;
+  const std::string title = display_title(t);
   return t.tags.artist.empty() ? title : t.tags.artist + " \u2013 " + title;
 }
 
@@ -44,7 +48,7 @@ nlohmann::json to_json(const QueryTrack& q) {
 namespace {
 // Plain ASCII separator: many players read .m3u as Latin-1.
 std::string m3u_name(const TrackRow& t) {
-  const std::string title = t.tags.title.empty() ? std::filesystem::path(t.path).stem().string() : t.tags.title;
+  const std::string title = display_title(t);
   return t.tags.artist.empty() ? title : t.tags.artist + " - " + title;
 }
 }  // namespace

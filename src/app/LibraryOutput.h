@@ -10,6 +10,7 @@
 
 namespace soundalike::app {
 
+std::string display_title(const TrackRow& t);  // the title tag, falling back to the file name
 std::string artist_title(const TrackRow& t);  // "Artist – Title", falling back to the file name
 void print_table(std::span<const Recommendation> rows);
 nlohmann::json to_json(const Recommendation& r);

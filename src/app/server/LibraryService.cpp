@@ -77,7 +77,7 @@ class PrivateTempFile {
 
 json track_summary(const LibraryDb& db, const TrackRow& t, std::string_view kind) {
   return {{"id", t.id},
-          {"title", t.tags.title.empty() ? std::filesystem::path(t.path).stem().string() : t.tags.title},
+          {"title", display_title(t)},
           {"artist", t.tags.artist},
           {"album", t.tags.album},
           {"genre", t.tags.genre},
@@ -92,6 +92,16 @@ json track_summary(const LibraryDb& db, const TrackRow& t, std::string_view kind
 json labels_json(const std::vector<LabelScore>& labels) {
   json out = json::array();
   for (const auto& l : labels) out.push_back({{"label", l.label}, {"probability", l.probability}});
+  return out;
+}
+
+// `similar --json`'s query object plus what the page shows beside the spectrogram.
+json query_json(const QueryTrack& q, const std::vector<LabelScore>& labels) {
+  json out = to_json(q);
+  out["energy_db"] = q.track.descriptors.loudness_db;
+  out["brightness_hz"] = q.track.descriptors.centroid_hz;
+  out["duration"] = q.track.duration;
+  out["labels"] = labels_json(labels);
   return out;
 }
 
@@ -157,13 +167,15 @@ struct LibraryService::Impl {
     return *t;
   }
 
-  QueryTrack library_query(int64_t id) const {
+  // `labels`, when given, receives the track's stored top labels from the same read.
+  QueryTrack library_query(int64_t id, std::vector<LabelScore>* labels = nullptr) const {
     QueryTrack q;
     q.id = id;
     q.track = row(id);
     auto e = db.embedding(id, kind);
     if (!e) throw Error(ExitCode::not_found, "track " + std::to_string(id) + " has no vector of kind " + kind + " yet");
     q.vector = std::move(e->vector);
+    if (labels) *labels = std::move(e->labels);
     return q;
   }
 
@@ -227,14 +239,9 @@ json LibraryService::track(int64_t id) const {
 }
 
 json LibraryService::similar_to_track(int64_t id, const SimilarRequest& request) const {
-  const QueryTrack q = impl_->library_query(id);
-  json qj = to_json(q);
-  qj["energy_db"] = q.track.descriptors.loudness_db;
-  qj["brightness_hz"] = q.track.descriptors.centroid_hz;
-  qj["duration"] = q.track.duration;
-  const auto e = impl_->db.embedding(id, impl_->kind);
-  qj["labels"] = labels_json(e ? e->labels : std::vector<LabelScore>{});
-  return impl_->answer(q, request, std::move(qj));
+  std::vector<LabelScore> labels;
+  const QueryTrack q = impl_->library_query(id, &labels);
+  return impl_->answer(q, request, query_json(q, labels));
 }
 
 json LibraryService::similar_to_audio(std::span<const std::byte> audio, std::string_view name,
@@ -257,16 +264,9 @@ json LibraryService::similar_to_audio(std::span<const std::byte> audio, std::str
   if (analysed.embedding) q.vector = analysed.embedding->vector;
   if (q.vector.empty()) throw Error(ExitCode::no_audio, std::string(name) + ": no audio to analyse");
 
-  json qj = to_json(q);
-  qj["energy_db"] = q.track.descriptors.loudness_db;
-  qj["brightness_hz"] = q.track.descriptors.centroid_hz;
-  qj["duration"] = q.track.duration;
-  qj["labels"] = labels_json(analysed.embedding ? analysed.embedding->labels : std::vector<LabelScore>{});
+  json qj = query_json(q, analysed.embedding ? analysed.embedding->labels : std::vector<LabelScore>{});
   // The duplicate rule of `similar`: a library file with the same bytes is the query itself.
-  for (int64_t id : impl_->db.ids_with_hash(q.track.content_hash)) {
-    q.id = id;
-    break;
-  }
+  if (const auto same = impl_->db.ids_with_hash(q.track.content_hash); !same.empty()) q.id = same.front();
   try {
     const auto preview = impl_->decoder.decode_memory(audio, name, DecodeOptions{.duration = kPreviewSeconds});
     qj["spectrogram"] = "data:image/png;base64," + base64(spectrogram_of(impl_->preview_mel, preview.samples));
@@ -309,7 +309,7 @@ json LibraryService::map() const {
                       {"x", p.x},
                       {"y", p.y},
                       {"label", p.label},
-                      {"title", t->tags.title.empty() ? std::filesystem::path(t->path).stem().string() : t->tags.title},
+                      {"title", display_title(*t)},
                       {"artist", t->tags.artist}});
     }
     impl_->map_json = std::make_shared<const json>(json{{"points", std::move(list)}});
