@@ -14,6 +14,7 @@
 #include "audio/AudioDecoder.h"
 #include "common/Error.h"
 #include "common/Parallel.h"
+#include "index/TrackAnalyzer.h"
 #include "model/Embedder.h"
 
 namespace soundalike::app {
@@ -26,7 +27,9 @@ struct EmbedOptions {
   bool json = false;
 };
 
-// Decodes and analyses every file; decoding runs on all cores, the network sees shared batches.
+// Decodes and analyses every file as the library does (index/TrackAnalyzer.h: a short song whole, a
+// long one as a few windows decoded by seeking), so `embed` prints the vector `index` stores. Decoding
+// runs on all cores; the network sees the parts of up to 16 files in shared batches.
 template <class Emit>
 int analyse_files(const EmbedOptions& o, Emit&& emit) {
   const std::string model_file = model_or_default(o.model);
@@ -35,32 +38,43 @@ int analyse_files(const EmbedOptions& o, Emit&& emit) {
   DecodeOptions d;
   d.sample_rate = embedder.sample_rate();
   const AudioDecoder decoder(d);
+  const AnalysisOptions plan;
   BatchStatus status;
   constexpr size_t chunk = 16;
   for (size_t at = 0; at < o.files.size(); at += chunk) {
     const size_t n = std::min(o.files.size(), at + chunk) - at;
-    std::vector<std::optional<Spectrogram>> specs(n);
+    std::vector<std::vector<Spectrogram>> specs(n);
     std::vector<std::optional<Error>> errors(n);
     parallel_for(n, threads, [&](size_t i) {
       try {
-        const auto audio = decoder.decode(o.files[at + i]);
-        if (audio.samples.empty()) throw InputError(ExitCode::no_audio, o.files[at + i], "no audio samples");
-        specs[i] = embedder.spectrogram(audio.samples);
+        const SongExcerpts song = decode_excerpts(decoder, o.files[at + i], plan);
+        for (std::span<const float> x : song.usable) specs[i].push_back(embedder.spectrogram(x));
       } catch (const Error& e) {
         errors[i] = e;
       }
     });
-    std::vector<const Spectrogram*> ok;
-    for (auto& s : specs)
-      if (s) ok.push_back(&*s);
-    auto analyses = embedder.analyze_batch(ok);
+    std::vector<const Spectrogram*> parts;
+    for (size_t i = 0; i < n; ++i)
+      if (!errors[i])
+        for (auto& s : specs[i]) parts.push_back(&s);
+    const auto analyses = embedder.analyze_batch(parts);
     size_t k = 0;
     for (size_t i = 0; i < n; ++i) {
       if (errors[i]) {
         status.failure(*errors[i]);
         continue;
       }
-      emit(o.files[at + i], analyses[k++], embedder);
+      model::ClipAnalysis mean = analyses[k];
+      for (size_t p = 1; p < specs[i].size(); ++p) {
+        const auto& a = analyses[k + p];
+        for (size_t j = 0; j < mean.embedding.size(); ++j) mean.embedding[j] += a.embedding[j];
+        for (size_t j = 0; j < mean.probabilities.size(); ++j) mean.probabilities[j] += a.probabilities[j];
+      }
+      const float scale = 1.0f / float(specs[i].size());
+      for (float& v : mean.embedding) v *= scale;
+      for (float& v : mean.probabilities) v *= scale;
+      k += specs[i].size();
+      emit(o.files[at + i], mean, embedder);
       status.success();
     }
   }

@@ -160,6 +160,15 @@ void add_pretrain_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("--batch-size", t.batch_size, "Tracks per step (two windows each)")->capture_default_str()
       ->check(CLI::Range(2, 4096));
   cmd->add_option("--temperature", t.temperature, "NT-Xent temperature")->capture_default_str();
+  cmd->add_option("--group-weight", t.group_weight,
+                  "Share of the loss for supervised contrast over the training folders (views of tracks of one folder "
+                  "are positives); 0 = per-track contrast only")
+      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
+  cmd->add_option("--labeled-weight", t.labeled_weight,
+                  "Weight of a genre cross-entropy on --labels trained together with the contrastive loss (0 = off)")
+      ->capture_default_str()->check(CLI::Range(0.0, 100.0));
+  cmd->add_option("--labeled-batch", t.labeled_batch, "Labeled windows per step with --labeled-weight")
+      ->capture_default_str()->check(CLI::Range(1, 4096));
   cmd->add_option("--projection", t.projection_size, "Width of the projection the loss sees (0 = the embedding itself)")
       ->capture_default_str()->check(CLI::Range(0, 65536));
   cmd->add_option("--learning-rate", t.learning_rate, "AdamW learning rate")->capture_default_str();

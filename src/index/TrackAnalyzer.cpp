@@ -73,10 +73,37 @@ void file_state(const std::filesystem::path& path, int64_t& size, int64_t& mtime
   mtime_ns = int64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count());
 }
 
-struct TrackAnalyzer::Windows {
-  std::vector<DecodedAudio> parts;
-  double duration = 0;
-};
+SongExcerpts decode_excerpts(const AudioDecoder& decoder, const std::filesystem::path& path, const AnalysisOptions& o) {
+  SongExcerpts w;
+  std::error_code ec;
+  if (std::filesystem::file_size(path, ec) == 0 && !ec) throw InputError(ExitCode::undecodable, path, "empty file (0 bytes)");
+  w.info = decoder.probe(path);
+  DecodeOptions opt = decoder.options();
+  const double declared = w.info.duration;
+  if (declared > o.whole_up_to_seconds && o.windows > 0) {
+    const double len = std::min(o.window_seconds, declared / o.windows);
+    for (int i = 1; i <= o.windows; ++i) {
+      opt.offset = std::max(0.0, declared * i / (o.windows + 1) - len / 2);
+      opt.duration = len;
+      w.parts.push_back(decoder.decode(path, opt));
+    }
+    w.duration = declared;
+  } else {
+    w.parts.push_back(decoder.decode(path, opt));
+    w.duration = w.parts.back().seconds();
+  }
+  size_t total = 0;
+  for (const auto& p : w.parts) total += p.samples.size();
+  if (total == 0) throw InputError(ExitCode::no_audio, path, "the audio stream is empty");
+  // Windows under a second after trimming say little; the last part is kept if nothing else is.
+  for (size_t i = 0; i < w.parts.size(); ++i) {
+    std::span<const float> x = trim_silence(w.parts[i].samples, o.silence_db);
+    const size_t min_samples = size_t(std::max(1, w.parts[i].sample_rate));
+    if (x.size() < min_samples && w.parts.size() > 1 && !(w.usable.empty() && i + 1 == w.parts.size())) continue;
+    w.usable.push_back(x);
+  }
+  return w;
+}
 
 TrackAnalyzer::TrackAnalyzer(const FeatureExtractor& extractor, AnalysisOptions options)
     : extractor_(extractor), options_(options), descriptors_(extractor.sample_rate()), decoder_([&] {
@@ -85,73 +112,18 @@ TrackAnalyzer::TrackAnalyzer(const FeatureExtractor& extractor, AnalysisOptions 
         return d;
       }()) {}
 
-TrackAnalyzer::Windows TrackAnalyzer::decode_windows(const std::filesystem::path& path, AudioInfo& info) const {
-  Windows w;
-  std::error_code ec;
-  if (std::filesystem::file_size(path, ec) == 0 && !ec) throw InputError(ExitCode::undecodable, path, "empty file (0 bytes)");
-  info = decoder_.probe(path);
-  DecodeOptions opt = decoder_.options();
-  const double declared = info.duration;
-  if (declared > options_.whole_up_to_seconds && options_.windows > 0) {
-    const double len = std::min(options_.window_seconds, declared / options_.windows);
-    for (int i = 1; i <= options_.windows; ++i) {
-      opt.offset = std::max(0.0, declared * i / (options_.windows + 1) - len / 2);
-      opt.duration = len;
-      w.parts.push_back(decoder_.decode(path, opt));
-    }
-    w.duration = declared;
-  } else {
-    w.parts.push_back(decoder_.decode(path, opt));
-    w.duration = w.parts.back().seconds();
-  }
-  size_t total = 0;
-  for (const auto& p : w.parts) total += p.samples.size();
-  if (total == 0) throw InputError(ExitCode::no_audio, path, "the audio stream is empty");
-  return w;
-}
-
-EmbeddingRow TrackAnalyzer::embed(const std::filesystem::path& path) const {
-  return analyze(path).embedding.value();
-}
-
-TrackUpdate TrackAnalyzer::analyze(const std::filesystem::path& path) const {
-  TrackUpdate u;
-  TrackRow& t = u.track;
-  t.path = path.string();
-  file_state(path, t.size, t.mtime_ns);
-  AudioInfo info;
-  const Windows w = decode_windows(path, info);
-  t.duration = w.duration;
-  t.tags = info.tags;
-  t.content_hash = content_hash(path);
-
+EmbeddingRow TrackAnalyzer::average(const std::filesystem::path& path, std::span<const FeatureResult> parts) const {
   const int dim = extractor_.dimension();
   std::vector<double> sum(size_t(dim), 0.0);
   std::map<std::string, double> label_sum;
-  std::vector<double> bpms;
-  double power = 0, centroid = 0, weight = 0, confidence = 0;
-  int used = 0;
-  const size_t min_samples = size_t(extractor_.sample_rate());  // windows under 1 s after trimming say little
-  for (const DecodedAudio& part : w.parts) {
-    std::span<const float> x = trim_silence(part.samples, options_.silence_db);
-    if (x.size() < min_samples && w.parts.size() > 1 && used + 1 < int(w.parts.size())) continue;
-    const FeatureResult r = extractor_.describe(x, options_.top_labels);
-    const std::vector<float>& v = r.vector;
-    if (int(v.size()) != dim)
-      throw InputError(ExitCode::internal, path, "feature extractor returned " + std::to_string(v.size()) +
+  for (const FeatureResult& r : parts) {
+    if (int(r.vector.size()) != dim)
+      throw InputError(ExitCode::internal, path, "feature extractor returned " + std::to_string(r.vector.size()) +
                                                      " values, expected " + std::to_string(dim));
-    for (int d = 0; d < dim; ++d) sum[size_t(d)] += v[size_t(d)];
+    for (int d = 0; d < dim; ++d) sum[size_t(d)] += r.vector[size_t(d)];
     for (const LabelScore& l : r.labels) label_sum[l.label] += l.probability;
-    const Descriptors d = descriptors_.compute(x);
-    if (d.bpm > 0) bpms.push_back(d.bpm);
-    confidence = std::max(confidence, d.tempo_confidence);
-    const double p = std::pow(10.0, d.loudness_db / 10.0) * double(x.size());
-    power += p;
-    centroid += d.centroid_hz * double(x.size());
-    weight += double(x.size());
-    ++used;
   }
-  if (used == 0) throw InputError(ExitCode::no_audio, path, "no audio left after trimming silence");
+  const double used = double(parts.size());
   EmbeddingRow e;
   e.kind = extractor_.kind();
   e.vector.resize(size_t(dim));
@@ -163,7 +135,40 @@ TrackUpdate TrackAnalyzer::analyze(const std::filesystem::path& path) const {
   for (const auto& [label, s] : label_sum) e.labels.push_back({label, float(s / used)});
   std::sort(e.labels.begin(), e.labels.end(), [](const auto& a, const auto& b) { return a.probability > b.probability; });
   if (int(e.labels.size()) > options_.top_labels) e.labels.resize(size_t(options_.top_labels));
-  u.embedding = std::move(e);
+  return e;
+}
+
+EmbeddingRow TrackAnalyzer::embed(const std::filesystem::path& path) const {
+  const SongExcerpts w = decode_excerpts(decoder_, path, options_);
+  std::vector<FeatureResult> results;
+  for (std::span<const float> x : w.usable) results.push_back(extractor_.describe(x, options_.top_labels));
+  return average(path, results);
+}
+
+TrackUpdate TrackAnalyzer::analyze(const std::filesystem::path& path) const {
+  TrackUpdate u;
+  TrackRow& t = u.track;
+  t.path = path.string();
+  file_state(path, t.size, t.mtime_ns);
+  const SongExcerpts w = decode_excerpts(decoder_, path, options_);
+  t.duration = w.duration;
+  t.tags = w.info.tags;
+  t.content_hash = content_hash(path);
+
+  std::vector<FeatureResult> results;
+  std::vector<double> bpms;
+  double power = 0, centroid = 0, weight = 0, confidence = 0;
+  for (std::span<const float> x : w.usable) {
+    results.push_back(extractor_.describe(x, options_.top_labels));
+    const Descriptors d = descriptors_.compute(x);
+    if (d.bpm > 0) bpms.push_back(d.bpm);
+    confidence = std::max(confidence, d.tempo_confidence);
+    const double p = std::pow(10.0, d.loudness_db / 10.0) * double(x.size());
+    power += p;
+    centroid += d.centroid_hz * double(x.size());
+    weight += double(x.size());
+  }
+  u.embedding = average(path, results);
 
   if (!bpms.empty()) {
     std::nth_element(bpms.begin(), bpms.begin() + long(bpms.size() / 2), bpms.end());

@@ -2,7 +2,9 @@
 // One audio file -> everything the library stores about it: file state, content hash, tags, duration,
 // descriptors and the extractor's vector averaged over windows spread across the song.
 #include <filesystem>
+#include <span>
 #include <string>
+#include <vector>
 
 #include "audio/AudioDecoder.h"
 #include "features/Descriptors.h"
@@ -22,6 +24,18 @@ struct AnalysisOptions {
   int top_labels = 3;
 };
 
+// The parts of a file that analysis reads: the whole song when it is short, else `windows` windows
+// decoded by seeking (nothing else of the file is decoded), each with leading and trailing silence
+// trimmed. Parts under a second after trimming are dropped unless nothing would be left.
+struct SongExcerpts {
+  std::vector<DecodedAudio> parts;
+  std::vector<std::span<const float>> usable;  // views into `parts`: what the extractor reads
+  double duration = 0;                         // of the whole song: declared, or decoded when short
+  AudioInfo info;
+};
+// Throws InputError naming the file when it is empty, unreadable or silent.
+SongExcerpts decode_excerpts(const AudioDecoder& decoder, const std::filesystem::path& path, const AnalysisOptions& options);
+
 // 16 hex digits of a 64-bit hash over every byte of the file (and its size). Equal files, equal hash.
 std::string content_hash(const std::filesystem::path& path);
 
@@ -33,13 +47,13 @@ class TrackAnalyzer {
  public:
   TrackAnalyzer(const FeatureExtractor& extractor, AnalysisOptions options = {});
   TrackUpdate analyze(const std::filesystem::path& path) const;
-  // Only the averaged vector (and labels) of a file, e.g. for a query that is not in the library.
+  // Only the averaged vector (and labels) of a file, e.g. for a query that is not in the library: the
+  // same vector analyze() stores, without descriptors or the content hash.
   EmbeddingRow embed(const std::filesystem::path& path) const;
   const FeatureExtractor& extractor() const { return extractor_; }
 
  private:
-  struct Windows;
-  Windows decode_windows(const std::filesystem::path& path, AudioInfo& info) const;
+  EmbeddingRow average(const std::filesystem::path& path, std::span<const FeatureResult> parts) const;
   const FeatureExtractor& extractor_;
   AnalysisOptions options_;
   DescriptorExtractor descriptors_;

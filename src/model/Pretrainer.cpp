@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cmath>
 #include <numbers>
+#include <map>
 #include <numeric>
 #include <random>
 #include <sstream>
@@ -54,6 +55,19 @@ torch::Tensor nt_xent(const torch::Tensor& z, double temperature) {
   auto idx = torch::arange(two_n, torch::kLong);
   auto target = torch::cat({idx.slice(0, n, two_n), idx.slice(0, 0, n)});
   return F::cross_entropy(sim, target);
+}
+
+// Supervised contrast (Khosla et al. 2020): row i's positives are every other row of its group; the
+// loss is the mean negative log-likelihood of those positives against all other rows.
+torch::Tensor sup_con(const torch::Tensor& z, const torch::Tensor& groups, double temperature) {
+  const int64_t m = z.size(0);
+  auto u = F::normalize(z, F::NormalizeFuncOptions().dim(1));
+  auto self = torch::eye(m, torch::kBool);
+  auto sim = (torch::matmul(u, u.t()) / temperature).masked_fill(self, -1e9);
+  auto log_prob = sim - torch::logsumexp(sim, 1, true);
+  auto positive = groups.unsqueeze(0).eq(groups.unsqueeze(1)).logical_and(self.logical_not()).to(torch::kFloat);
+  auto per_row = (positive * log_prob).sum(1) / positive.sum(1).clamp_min(1);
+  return -per_row.mean();
 }
 
 void score_validation(NetworkImpl& net, const PretrainData& d, const ModelMetadata& m, PretrainEpoch& e) {
@@ -188,6 +202,22 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
   std::vector<torch::Tensor> params = net->parameters();
   if (projection)
     for (auto& p : projection->parameters()) params.push_back(p);
+  // Optional genre task trained alongside (labeled_weight): its own linear layer on the embedding; the
+  // shipped output layer is still fitted afterwards on the frozen embedding, like without it.
+  std::vector<size_t> labeled_train;
+  torch::nn::Linear genre_head{nullptr};
+  if (o.labeled_weight > 0 && d.labeled) {
+    labeled_train = d.labeled->split.train;
+    labeled_train.insert(labeled_train.end(), d.labeled->split.validation.begin(), d.labeled->split.validation.end());
+    genre_head = torch::nn::Linear(o.embedding_size, int64_t(d.labeled->dataset.labels.size()));
+    for (auto& p : genre_head->parameters()) params.push_back(p);
+  }
+  std::vector<int64_t> group_of_track(d.tracks.size(), 0);
+  {
+    std::map<std::string, int64_t> ids;
+    for (size_t i = 0; i < d.tracks.size() && i < d.track_groups.size(); ++i)
+      group_of_track[i] = ids.emplace(d.track_groups[i], int64_t(ids.size())).first->second;
+  }
   torch::optim::AdamW opt(params, torch::optim::AdamWOptions(o.learning_rate).weight_decay(o.weight_decay));
 
   const Augmenter augmenter(o.augment);
@@ -216,6 +246,8 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
                           {"passes_per_epoch", o.passes_per_epoch},
                           {"batch_tracks", batch},
                           {"temperature", o.temperature},
+                          {"group_weight", o.group_weight},
+                          {"labeled_weight", o.labeled_weight},
                           {"projection_size", o.projection_size},
                           {"learning_rate", o.learning_rate},
                           {"selected_on", "mean of L2 and cosine P@10 on the validation clips"},
@@ -227,6 +259,7 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
     const auto e0 = clock::now();
     net->train();
     if (projection) projection->train();
+    if (genre_head) genre_head->train();
     std::vector<std::vector<size_t>> steps;
     for (int pass = 0; pass < std::max(1, o.passes_per_epoch); ++pass) {
       std::vector<size_t> order(d.tracks.size());
@@ -258,7 +291,28 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
       lr = o.learning_rate * 0.5 * (1.0 + std::cos(std::numbers::pi * double(step) / double(total_steps)));
       for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
       auto emb = net->forward(x).embedding;
-      auto loss = nt_xent(projection ? projection->forward(emb) : emb, o.temperature);
+      auto z = projection ? projection->forward(emb) : emb;
+      torch::Tensor loss;
+      if (o.group_weight > 0) {
+        std::vector<int64_t> g(2 * n);
+        for (size_t b = 0; b < n; ++b) g[b] = g[n + b] = group_of_track[tracks[b]];
+        auto grouped = sup_con(z, torch::tensor(g, torch::kLong), o.temperature);
+        loss = o.group_weight >= 1 ? grouped : (1 - o.group_weight) * nt_xent(z, o.temperature) + o.group_weight * grouped;
+      } else {
+        loss = nt_xent(z, o.temperature);
+      }
+      if (genre_head) {
+        const size_t nl = size_t(std::max(1, o.labeled_batch));
+        auto xl = torch::empty({int64_t(nl), 1, mels, frames});
+        std::vector<int64_t> yl(nl);
+        for (size_t b = 0; b < nl; ++b) {
+          const size_t c = labeled_train[std::uniform_int_distribution<size_t>(0, labeled_train.size() - 1)(rng)];
+          fill_view(d.labeled->spectrograms[c], meta, augmenter, rng, {xl.data_ptr<float>() + b * per, per});
+          yl[b] = d.labeled->dataset.label_index(d.labeled->dataset.clips[c].label);
+        }
+        auto el = F::dropout(net->forward(xl).embedding, F::DropoutFuncOptions().p(0.5).training(true));
+        loss = loss + o.labeled_weight * F::cross_entropy(genre_head(el), torch::tensor(yl, torch::kLong));
+      }
       opt.zero_grad();
       loss.backward();
       opt.step();

@@ -40,6 +40,15 @@ struct PretrainOptions {
   int passes_per_epoch = 4;    // every track is the anchor of this many positive pairs per epoch
   int batch_size = 64;         // tracks per step (two windows each); never two pairs from one track
   double temperature = 0.5;    // defaults: the shipped model's recipe (docs/model-card.md)
+  // Share of the loss given to supervised contrast over PretrainData::track_groups (SupCon: every view
+  // of a track of the same group, e.g. the same soundtrack package, is a positive); the rest is the
+  // per-track NT-Xent. 0 = per-track only, 1 = groups only.
+  double group_weight = 0;
+  // Weight of a ten-genre cross-entropy on the labeled clips trained together with the contrastive loss
+  // (0 = the labeled clips only fit the output layer at the end). Each step adds `labeled_batch`
+  // augmented windows of labeled training clips.
+  double labeled_weight = 0;
+  int labeled_batch = 32;
   double learning_rate = 1e-3;
   double weight_decay = 1e-4;
   uint64_t seed = 1;

@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "common/Error.h"
+#include "index/TrackAnalyzer.h"
 #include "model/Embedder.h"
 #include "model/GeneratedAudio.h"
 #include "model/Pretrainer.h"
@@ -122,6 +123,36 @@ TEST(DefaultModel, LoadsWithTheDocumentedShapeAndEmbedsDeterministically) {
   }
   EXPECT_GT(norm, 0.0);
   EXPECT_EQ(e.classify(clip, 3).size(), 3u);
+}
+
+// A long song is embedded from the library's excerpts (three windows decoded by seeking), and `embed`
+// prints exactly the vector `index` stores for it (TrackAnalyzer::analyze), not one of the whole file.
+TEST(DefaultModel, EmbedCommandPrintsTheLibrarysVectorOfALongSong) {
+  const std::filesystem::path model = std::filesystem::path(SOUNDALIKE_SOURCE_DIR) / "models" / "default.model";
+  test::TempDir dir;
+  const Embedder e(model);
+  std::vector<float> song;
+  for (int part = 0; part < 4; ++part) {  // 60 s of four different generated styles
+    const auto clip = test::generated_clip(part * 3, 15.0, e.sample_rate(), uint64_t(part + 1));
+    song.insert(song.end(), clip.begin(), clip.end());
+  }
+  const auto wav = dir.path() / "long.wav";
+  test::write_wav(wav, song, e.sample_rate());
+
+  const TrackAnalyzer analyzer(e);
+  const EmbeddingRow light = analyzer.embed(wav);
+  const TrackUpdate stored = analyzer.analyze(wav);
+  ASSERT_TRUE(stored.embedding.has_value());
+  EXPECT_EQ(light.vector, stored.embedding->vector);
+  EXPECT_NEAR(stored.track.duration, 60.0, 0.05);
+  // Whole-file embedding differs: the excerpts, not the first/last seconds, decide.
+  EXPECT_NE(light.vector, e.extract(song));
+
+  const auto r = test::run_cli("embed --model " + test::quote(model.string()) + " --format json " + test::quote(wav.string()));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto printed = nlohmann::json::parse(r.out).at(0).at("embedding").get<std::vector<float>>();
+  ASSERT_EQ(printed.size(), light.vector.size());
+  for (size_t i = 0; i < printed.size(); ++i) EXPECT_NEAR(printed[i], light.vector[i], 1e-4f) << i;
 }
 
 }  // namespace
