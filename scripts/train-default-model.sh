@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Makes models/default.model, the model shipped with soundalike (docs/model-card.md), from a fresh machine:
 #   1. fetches the permitted Debian soundtrack packages (scripts/fetch-music.sh),
-#   2. splits them by whole packages: 4 held out (never trained or tuned on), 4 for validation (choosing
-#      the checkpoint), the other 10 for self-supervised pretraining,
+#   2. splits them by whole packages: 4 held out (never trained or tuned on), 4 for validation (scored
+#      after every epoch and reported), the other 10 for pretraining,
 #   3. generates the labeled ten-genre corpus the output layer is fitted on (soundalike synth),
-#   4. pretrains the compact backbone contrastively and fits the output layer (soundalike pretrain),
+#   4. pretrains the compact backbone contrastively on the real music together with the ten-genre task on
+#      the generated corpus, keeps the last epoch, and fits the output layer (soundalike pretrain),
 #   5. prints held-out retrieval scores next to the baselines.
 # Usage: scripts/train-default-model.sh [--smoke] [--bin PATH] [--out MODEL]
 #   --smoke   seconds-long run on tiny generated data in a temp dir; never touches models/ (run by ctest)
@@ -43,6 +44,7 @@ if [ "$SMOKE" = 1 ]; then
   "$BIN" synth --out "$TMP/gen" --genres blues,classical,metal --per-genre 3 --seconds 6 --seed 3 --jobs "$THREADS" >/dev/null
   "$BIN" pretrain "$TMP/gen" --validate "$TMP/gen" --labels "$TMP/gen" --out "$TMP/smoke.model" \
     --epochs 2 --passes 2 --batch-size 8 --width 8 --embedding-size 32 --window 64 --n-mels 64 \
+    --labeled-weight 1 --labeled-batch 8 --keep-last \
     --threads "$THREADS" --seed 1 --cache "$TMP/cache" --json -q >"$TMP/pretrain.json"
   "$BIN" evaluate-retrieval "$TMP/gen" --model "$TMP/smoke.model" --json >"$TMP/eval.json"
   "$BIN" embed --model "$TMP/smoke.model" "$TMP/gen/metal/metal.00000.wav" >/dev/null
@@ -78,7 +80,8 @@ mkdir -p "$(dirname "$OUT")"
 start=$(date +%s)
 nice "$BIN" pretrain "$DATA/pretrain/train" --validate "$DATA/pretrain/validate" --labels "$DATA/gen10x40" \
   --out "$OUT" --seed 1 --threads 1 --epochs "${EPOCHS:-12}" \
-  --projection 128 --temperature 0.5 --batch-size 64 --passes 4 --max-seconds 120 --json >"$DATA/default-model.json"
+  --projection 128 --temperature 0.5 --batch-size 64 --passes 8 --max-seconds 120 \
+  --labeled-weight 1 --labeled-batch 64 --keep-last --json >"$DATA/default-model.json"
 echo "train-default-model: wrote $OUT in $(( $(date +%s) - start )) s; log $DATA/default-model.json" >&2
 
 echo "held-out packages ($HELDOUT_PKGS), one 30 s clip per track, leave-one-out:"

@@ -169,6 +169,7 @@ void add_pretrain_command(CLI::App& app, CommandStatus& status) {
       ->capture_default_str()->check(CLI::Range(0.0, 100.0));
   cmd->add_option("--labeled-batch", t.labeled_batch, "Labeled windows per step with --labeled-weight")
       ->capture_default_str()->check(CLI::Range(1, 4096));
+  cmd->add_flag("--keep-last", t.keep_last, "Keep the last epoch rather than the best on --validate (still scored)");
   cmd->add_option("--projection", t.projection_size, "Width of the projection the loss sees (0 = the embedding itself)")
       ->capture_default_str()->check(CLI::Range(0, 65536));
   cmd->add_option("--learning-rate", t.learning_rate, "AdamW learning rate")->capture_default_str();

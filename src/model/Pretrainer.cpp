@@ -250,7 +250,7 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
                           {"labeled_weight", o.labeled_weight},
                           {"projection_size", o.projection_size},
                           {"learning_rate", o.learning_rate},
-                          {"selected_on", "mean of L2 and cosine P@10 on the validation clips"},
+                          {"selected_on", o.keep_last ? "last epoch" : "mean of L2 and cosine P@10 on the validation clips"},
                           {"best_epoch", result.best_epoch},
                           {"history", h}};
   };
@@ -339,7 +339,7 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
     result.history.push_back(e);
     if (o.on_epoch) o.on_epoch(e);
     // Without validation clips the last epoch is kept (the score stays 0 and >= keeps moving forward).
-    if (selection_score(e) > best_score || d.validation.size() < 2) {
+    if (selection_score(e) > best_score || d.validation.size() < 2 || o.keep_last) {
       best_score = selection_score(e);
       result.best_epoch = epoch;
       best_state = serialize_state(*net);

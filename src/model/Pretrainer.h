@@ -49,6 +49,10 @@ struct PretrainOptions {
   // augmented windows of labeled training clips.
   double labeled_weight = 0;
   int labeled_batch = 32;
+  // Keep the last epoch instead of the one with the best validation score (validation is still scored
+  // and reported): for recipes whose other goal, e.g. the genre task, keeps improving after validation
+  // retrieval has levelled off.
+  bool keep_last = false;
   double learning_rate = 1e-3;
   double weight_decay = 1e-4;
   uint64_t seed = 1;
