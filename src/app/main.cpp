@@ -11,7 +11,7 @@
 
 int main(int argc, char** argv) {
   using namespace soundalike;
-  app::prefer_passive_openmp(argv);
+  if (app::runs_multithreaded_torch(argc, argv)) app::prefer_passive_openmp(argv);
   CLI::App app{"soundalike: give it a song you like, get the songs of your library that sound alike."};
   app.set_version_flag("--version", std::string("soundalike ") + kVersion);
   app.require_subcommand(1);

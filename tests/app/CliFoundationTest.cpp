@@ -6,6 +6,7 @@
 #include <fstream>
 #include <set>
 
+#include "app/Environment.h"
 #include "support/TestSupport.h"
 
 namespace soundalike {
@@ -28,6 +29,21 @@ TEST(Cli, VersionAndHelpOnEveryCommand) {
   EXPECT_EQ(run_cli("").exit_code, 2);
   EXPECT_EQ(run_cli("no-such-command").exit_code, 2);
   EXPECT_EQ(run_cli("spectrogram").exit_code, 2);  // missing arguments
+}
+
+// Only the commands that run torch on several threads pay for re-executing with a passive OpenMP policy.
+TEST(Cli, OnlyMultithreadedTorchCommandsReexecute) {
+  auto runs = [](std::vector<std::string> args) {
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    return soundalike::app::runs_multithreaded_torch(int(args.size()), argv.data());
+  };
+  for (const char* c : {"train", "evaluate", "embed", "classify", "compare", "pretrain", "evaluate-retrieval"})
+    EXPECT_TRUE(runs({"soundalike", c, "x"})) << c;
+  for (const char* c : {"info", "spectrogram", "synth", "index", "similar", "path", "map", "stats", "serve", "--version"})
+    EXPECT_FALSE(runs({"soundalike", c})) << c;
+  EXPECT_FALSE(runs({"soundalike"}));
 }
 
 TEST(Cli, InfoPrintsALinePerFileAndJson) {
