@@ -1,9 +1,12 @@
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <optional>
 #include <string>
 
 #include "app/Commands.h"
+#include "app/Interrupt.h"
+#include "common/Error.h"
 #include "audio/AudioWriter.h"
 #include "synth/Corpus.h"
 
@@ -32,6 +35,7 @@ int run(const SynthOptions& o) {
   std::optional<std::filesystem::path> soundfont;
   if (o.soundfont) soundfont = *o.soundfont;
   synth::CorpusManifest m;
+  ScopedInterrupt interrupt;  // Ctrl-C: finish the files being rendered, list them, exit 130
   if (o.library) {
     synth::LibraryOptions l;
     l.out = o.out;
@@ -47,6 +51,7 @@ int run(const SynthOptions& o) {
     l.soundfont = soundfont;
     l.force = o.force;
     l.show_progress = true;
+    l.stop = interrupt.stop_flag();
     m = synth::generate_library(l);
   } else {
     synth::CorpusOptions c;
@@ -61,7 +66,15 @@ int run(const SynthOptions& o) {
     c.soundfont = soundfont;
     c.force = o.force;
     c.show_progress = true;
+    c.stop = interrupt.stop_flag();
     m = synth::generate_corpus(c);
+  }
+  if (m.interrupted) {
+    std::fprintf(stderr,
+                 "soundalike: interrupted; %zu of %d files complete (%d rendered now) and listed in %s; run the same "
+                 "command again to render the rest\n",
+                 m.clips.size(), m.planned, m.rendered, (std::filesystem::path(o.out) / "manifest.csv").c_str());
+    return int(ExitCode::interrupted);
   }
   const char* noun = o.library ? (m.clips.size() == 1 ? "track" : "tracks") : (m.clips.size() == 1 ? "clip" : "clips");
   std::cout << "wrote " << m.clips.size() << " " << noun << " to " << o.out << " ("

@@ -140,6 +140,7 @@ struct Job {
   AudioTags tags;
   int channels = 1;
   bool reuse = false;
+  bool done = false;  // rendered by this run
 };
 
 void validate(double seconds, int sample_rate, std::initializer_list<std::pair<const char*, int>> counts) {
@@ -172,7 +173,8 @@ void make_folder(const fs::path& dir) {
 }
 
 CorpusManifest run_jobs(std::vector<Job>& jobs, const fs::path& out, const fs::path& soundfont, int sample_rate,
-                        AudioFileFormat format, int threads, bool force, bool show_progress, const char* label) {
+                        AudioFileFormat format, int threads, bool force, bool show_progress, const char* label,
+                        const std::atomic<bool>* stop) {
   const fs::path manifest_path = out / "manifest.csv";
   std::map<std::string, ClipRecord> previous;
   if (!force && fs::exists(manifest_path)) {
@@ -199,6 +201,7 @@ CorpusManifest run_jobs(std::vector<Job>& jobs, const fs::path& out, const fs::p
   parallel_for(jobs.size(), threads, [&](size_t i) {
     Job& job = jobs[i];
     if (!job.reuse) {
+      if (stop && stop->load()) return;
       pool.with_renderer([&](FluidRenderer& renderer) {
         const RenderedSong song = render_song(renderer, job.style, job.record.seed, job.record.seconds, job.channels);
         const fs::path file = out / job.record.path;
@@ -214,13 +217,18 @@ CorpusManifest run_jobs(std::vector<Job>& jobs, const fs::path& out, const fs::p
         fs::rename(partial, file, ec);
         if (ec) throw InputError(ExitCode::cannot_write, file, "cannot rename the finished file: " + ec.message());
       });
+      job.done = true;
     }
     if (progress) progress->advance();
   });
   if (progress) progress->finish();
 
-  for (Job& job : jobs) manifest.clips.push_back(job.record);
-  manifest.rendered = int(jobs.size()) - manifest.reused;
+  manifest.planned = int(jobs.size());
+  for (Job& job : jobs) {
+    if (job.reuse || job.done) manifest.clips.push_back(job.record);
+    if (job.done) ++manifest.rendered;
+  }
+  manifest.interrupted = manifest.clips.size() < jobs.size();
   write_manifest(manifest_path, manifest.clips);
   return manifest;
 }
@@ -363,7 +371,7 @@ CorpusManifest generate_corpus(const CorpusOptions& o) {
       jobs.push_back(std::move(job));
     }
   }
-  return run_jobs(jobs, o.out, soundfont, o.sample_rate, o.format, o.jobs, o.force, o.show_progress, "synth");
+  return run_jobs(jobs, o.out, soundfont, o.sample_rate, o.format, o.jobs, o.force, o.show_progress, "synth", o.stop);
 }
 
 std::vector<RenderedSong> render_corpus(const CorpusOptions& o) {
@@ -414,7 +422,7 @@ CorpusManifest generate_library(const LibraryOptions& o) {
       }
     }
   }
-  return run_jobs(jobs, o.out, soundfont, o.sample_rate, o.format, o.jobs, o.force, o.show_progress, "synth");
+  return run_jobs(jobs, o.out, soundfont, o.sample_rate, o.format, o.jobs, o.force, o.show_progress, "synth", o.stop);
 }
 
 }  // namespace soundalike::synth

@@ -1,6 +1,7 @@
 #pragma once
 // Whole folders of generated music: a labeled corpus in GTZAN's layout, or a tagged demo library.
 #include <cstdint>
+#include <atomic>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -33,6 +34,8 @@ struct CorpusManifest {
   std::vector<ClipRecord> clips;
   int rendered = 0;  // files written by this run
   int reused = 0;    // files already present with an identical manifest row (see generate_corpus)
+  int planned = 0;   // files the options ask for
+  bool interrupted = false;  // stopped by `stop`: the manifest lists only the files that are complete
 };
 
 void write_manifest(const std::filesystem::path& csv, const std::vector<ClipRecord>& clips);
@@ -51,6 +54,9 @@ struct CorpusOptions {
   std::optional<std::filesystem::path> soundfont;
   bool force = false;          // render every file even when an identical one is already there
   bool show_progress = false;  // a progress bar on stderr (drawn only on a terminal)
+  // Set (e.g. by SIGINT) to stop starting new files: the ones being rendered finish, the manifest lists
+  // every complete file, and a re-run renders only the rest.
+  const std::atomic<bool>* stop = nullptr;
 };
 
 // Writes out/<genre>/<genre>.NNNNN.<ext> (mono, 16-bit) and out/manifest.csv. Output bytes depend only
@@ -80,6 +86,7 @@ struct LibraryOptions {
   std::optional<std::filesystem::path> soundfont;
   bool force = false;
   bool show_progress = false;
+  const std::atomic<bool>* stop = nullptr;  // as in CorpusOptions
 };
 
 // Writes out/<artist>/<album>/<NN title>.<ext> (stereo, tagged title/artist/album/genre/track) and

@@ -2,6 +2,7 @@
 // re-runs, and the demo library's tags and per-artist coherence.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <map>
 #include <set>
@@ -159,6 +160,34 @@ TEST(Corpus, RerunReusesIdenticalFilesAndRerendersChangedOnes) {
   o.seconds = 3.0;
   o.force = true;
   EXPECT_EQ(synth::generate_corpus(o).rendered, 4);
+}
+
+// Ctrl-C (the stop flag): nothing new starts, the manifest lists exactly the complete files, and a re-run
+// renders only the missing ones.
+TEST(Corpus, StopKeepsCompleteFilesListedAndARerunFinishes) {
+  TempDir dir;
+  synth::CorpusOptions o = small_corpus(dir.path());
+  o.genres = {Genre::blues, Genre::metal};
+  o.per_genre = 1;
+  ASSERT_EQ(synth::generate_corpus(o).clips.size(), 2u);
+
+  std::atomic<bool> stop{true};
+  o.per_genre = 3;
+  o.stop = &stop;
+  const synth::CorpusManifest stopped = synth::generate_corpus(o);
+  EXPECT_TRUE(stopped.interrupted);
+  EXPECT_EQ(stopped.planned, 6);
+  EXPECT_EQ(stopped.rendered, 0);
+  EXPECT_EQ(stopped.reused, 2);
+  EXPECT_EQ(synth::read_manifest(dir.path() / "manifest.csv").size(), 2u);
+  EXPECT_EQ(hash_tree(dir.path()).size(), 2u);
+
+  o.stop = nullptr;
+  const synth::CorpusManifest finished = synth::generate_corpus(o);
+  EXPECT_FALSE(finished.interrupted);
+  EXPECT_EQ(finished.rendered, 4);
+  EXPECT_EQ(finished.reused, 2);
+  EXPECT_EQ(synth::read_manifest(dir.path() / "manifest.csv").size(), 6u);
 }
 
 TEST(Corpus, LibraryHasTaggedTracksAndArtistsKeepTheirStyle) {
