@@ -125,7 +125,15 @@ struct LibraryService::Impl {
   // The track list and the map are recomputed only when the library changed.
   mutable std::mutex cache_mutex;
   int64_t tracks_generation = -1, map_generation = -1;
-  std::shared_ptr<const std::vector<TrackRow>> track_list;
+  // The rows in browsing order with what a search compares against, folded once per generation rather
+  // than on every request: title, artist, album and file name, lower-cased, joined by a separator that
+  // cannot occur in a search (so a needle never matches across two fields).
+  struct TrackList {
+    std::vector<TrackRow> rows;
+    std::vector<std::string> search_text;
+  };
+  static constexpr char kFieldSeparator = '\x1f';
+  std::shared_ptr<const TrackList> track_list;
   std::shared_ptr<const json> map_json;
 
   Impl(const std::filesystem::path& path, LibraryServiceOptions o)
@@ -145,17 +153,33 @@ struct LibraryService::Impl {
 
   LibrarySearch& search(const std::string& metric) { return *searches.at(metric.empty() ? Metric::l2 : parse_metric(metric)); }
 
-  std::shared_ptr<const std::vector<TrackRow>> all_tracks() {
+  std::shared_ptr<const TrackList> all_tracks() {
     std::lock_guard lock(cache_mutex);
     const int64_t g = db.generation();
     if (!track_list || g != tracks_generation) {
       auto rows = db.tracks();
       // The order a person browses a library in: artist, album, track number, then file.
-      std::stable_sort(rows.begin(), rows.end(), [](const TrackRow& a, const TrackRow& b) {
-        return std::tuple(lower(a.tags.artist), lower(a.tags.album), a.tags.track.value_or(0), a.path) <
-               std::tuple(lower(b.tags.artist), lower(b.tags.album), b.tags.track.value_or(0), b.path);
+      struct Key {
+        std::string artist, album;
+        int track;
+        const TrackRow* row;
+      };
+      std::vector<Key> keys;
+      keys.reserve(rows.size());
+      for (const TrackRow& t : rows) keys.push_back({lower(t.tags.artist), lower(t.tags.album), t.tags.track.value_or(0), &t});
+      std::stable_sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
+        return std::tie(a.artist, a.album, a.track, a.row->path) < std::tie(b.artist, b.album, b.track, b.row->path);
       });
-      track_list = std::make_shared<const std::vector<TrackRow>>(std::move(rows));
+      auto list = std::make_shared<TrackList>();
+      list->rows.reserve(rows.size());
+      list->search_text.reserve(rows.size());
+      for (const Key& k : keys) {
+        const TrackRow& t = *k.row;
+        list->search_text.push_back(lower(t.tags.title) + kFieldSeparator + k.artist + kFieldSeparator + k.album +
+                                    kFieldSeparator + lower(std::filesystem::path(t.path).filename().string()));
+        list->rows.push_back(t);
+      }
+      track_list = std::move(list);
       tracks_generation = g;
     }
     return track_list;
@@ -213,17 +237,12 @@ json LibraryService::health() const {
 json LibraryService::tracks(std::string_view query, int limit, int offset) const {
   const auto all = impl_->all_tracks();
   const std::string needle = lower(query);
-  auto matches = [&](const TrackRow& t) {
-    if (needle.empty()) return true;
-    for (const std::string* field : {&t.tags.title, &t.tags.artist, &t.tags.album})
-      if (lower(*field).find(needle) != std::string::npos) return true;
-    return lower(std::filesystem::path(t.path).filename().string()).find(needle) != std::string::npos;
-  };
   json list = json::array();
   int64_t total = 0;
-  for (const TrackRow& t : *all) {
-    if (!matches(t)) continue;
-    if (total >= offset && total < int64_t(offset) + limit) list.push_back(track_summary(impl_->db, t, impl_->kind));
+  if (needle.find(Impl::kFieldSeparator) != std::string::npos) return {{"tracks", std::move(list)}, {"total", total}};
+  for (size_t i = 0; i < all->rows.size(); ++i) {
+    if (!needle.empty() && all->search_text[i].find(needle) == std::string::npos) continue;
+    if (total >= offset && total < int64_t(offset) + limit) list.push_back(track_summary(impl_->db, all->rows[i], impl_->kind));
     ++total;
   }
   return {{"tracks", std::move(list)}, {"total", total}};
