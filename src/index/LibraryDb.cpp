@@ -16,7 +16,18 @@ class Statement {
   Statement(sqlite3* db, std::string_view sql, const std::filesystem::path& path) : db_(db), path_(path) {
     if (sqlite3_prepare_v2(db, sql.data(), int(sql.size()), &stmt_, nullptr) != SQLITE_OK) fail("prepare");
   }
-  ~Statement() { sqlite3_finalize(stmt_); }
+  // Borrows a statement the connection keeps prepared; it is reset (its read transaction ended, its
+  // bindings cleared) when this object goes, so it never pins an old WAL snapshot.
+  Statement(sqlite3* db, sqlite3_stmt* borrowed, const std::filesystem::path& path)
+      : db_(db), stmt_(borrowed), path_(path), owned_(false) {}
+  ~Statement() {
+    if (owned_) {
+      sqlite3_finalize(stmt_);
+    } else {
+      sqlite3_reset(stmt_);
+      sqlite3_clear_bindings(stmt_);
+    }
+  }
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
 
@@ -78,6 +89,7 @@ class Statement {
   sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
   const std::filesystem::path& path_;
+  bool owned_ = true;
 };
 
 void exec(sqlite3* db, const char* sql, const std::filesystem::path& path) {
@@ -200,7 +212,24 @@ LibraryDb::LibraryDb(const std::filesystem::path& path, Mode mode) : path_(path)
                          std::to_string(kLibrarySchemaVersion) + ")");
 }
 
-LibraryDb::~LibraryDb() = default;
+LibraryDb::~LibraryDb() {
+  statements_.clear();  // finalized before the connection closes
+}
+
+void LibraryDb::StatementFinalizer::operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
+
+sqlite3_stmt* LibraryDb::prepared(const std::string& sql) const {
+  auto it = statements_.find(sql);
+  if (it == statements_.end()) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v3(db_.get(), sql.data(), int(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, nullptr) != SQLITE_OK) {
+      sqlite3_finalize(stmt);
+      throw InputError(ExitCode::bad_data, path_, std::string("library database error (prepare): ") + sqlite3_errmsg(db_.get()));
+    }
+    it = statements_.emplace(sql, std::unique_ptr<sqlite3_stmt, StatementFinalizer>(stmt)).first;
+  }
+  return it->second.get();
+}
 
 std::vector<int64_t> LibraryDb::commit(std::span<const TrackUpdate> updates) {
   std::lock_guard lock(mutex_);
@@ -297,7 +326,7 @@ std::unordered_map<std::string, FileState> LibraryDb::file_states(std::string_vi
 
 std::optional<TrackRow> LibraryDb::track(int64_t id) const {
   std::lock_guard lock(mutex_);
-  Statement s(db_.get(), std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE id = ?1", path_);
+  Statement s(db_.get(), prepared(std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE id = ?1"), path_);
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return read_track(s);
@@ -305,7 +334,7 @@ std::optional<TrackRow> LibraryDb::track(int64_t id) const {
 
 std::optional<TrackRow> LibraryDb::track_by_path(std::string_view p) const {
   std::lock_guard lock(mutex_);
-  Statement s(db_.get(), std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE path = ?1", path_);
+  Statement s(db_.get(), prepared(std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE path = ?1"), path_);
   s.bind(1, p);
   if (!s.step()) return std::nullopt;
   return read_track(s);
@@ -391,15 +420,23 @@ void LibraryDb::store_distance_stats(std::string_view kind, std::string_view met
 
 std::optional<EmbeddingRow> LibraryDb::embedding(int64_t track_id, std::string_view kind) const {
   std::lock_guard lock(mutex_);
-  Statement s(db_.get(), "SELECT vector, labels FROM embeddings WHERE track_id = ?1 AND kind = ?2", path_);
+  Statement s(db_.get(), prepared("SELECT vector, labels FROM embeddings WHERE track_id = ?1 AND kind = ?2"), path_);
   s.bind(1, track_id).bind(2, kind);
   if (!s.step()) return std::nullopt;
   return EmbeddingRow{std::string(kind), s.floats(0), parse_labels(s.text(1))};
 }
 
+std::vector<LabelScore> LibraryDb::labels(int64_t track_id, std::string_view kind) const {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), prepared("SELECT labels FROM embeddings WHERE track_id = ?1 AND kind = ?2"), path_);
+  s.bind(1, track_id).bind(2, kind);
+  if (!s.step()) return {};
+  return parse_labels(s.text(0));
+}
+
 std::vector<int64_t> LibraryDb::ids_with_hash(std::string_view hash) const {
   std::lock_guard lock(mutex_);
-  Statement s(db_.get(), "SELECT id FROM tracks WHERE content_hash = ?1 AND error IS NULL", path_);
+  Statement s(db_.get(), prepared("SELECT id FROM tracks WHERE content_hash = ?1 AND error IS NULL"), path_);
   s.bind(1, hash);
   std::vector<int64_t> out;
   while (s.step()) out.push_back(s.i64(0));
@@ -408,13 +445,13 @@ std::vector<int64_t> LibraryDb::ids_with_hash(std::string_view hash) const {
 
 int64_t LibraryDb::generation() const {
   std::lock_guard lock(mutex_);
-  Statement s(db_.get(), "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'", path_);
+  Statement s(db_.get(), prepared("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'"), path_);
   return s.step() ? s.i64(0) : 0;
 }
 
 int64_t LibraryDb::track_count() const {
   std::lock_guard lock(mutex_);
-  Statement s(db_.get(), "SELECT COUNT(*) FROM tracks WHERE error IS NULL", path_);
+  Statement s(db_.get(), prepared("SELECT COUNT(*) FROM tracks WHERE error IS NULL"), path_);
   return s.step() ? s.i64(0) : 0;
 }
 

@@ -18,6 +18,7 @@
 #include "index/MutualProximity.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace soundalike {
 
@@ -99,6 +100,8 @@ class LibraryDb {
   std::vector<std::pair<std::string, int64_t>> kinds() const;  // kind -> number of vectors
   VectorSet vectors(std::string_view kind) const;
   std::optional<EmbeddingRow> embedding(int64_t track_id, std::string_view kind) const;
+  // Only the stored top labels (best first) of a track's vector of `kind`; empty when it has none.
+  std::vector<LabelScore> labels(int64_t track_id, std::string_view kind) const;
   // Mutual-proximity statistics per track (table distance_stats). Storing them is not a change of the
   // library's vectors, so it does not bump the generation; re-indexing a track deletes its statistics.
   std::unordered_map<int64_t, StoredDistanceStats> distance_stats(std::string_view kind, std::string_view metric) const;
@@ -117,6 +120,13 @@ class LibraryDb {
   };
   std::unique_ptr<sqlite3, Closer> db_;
   mutable std::mutex mutex_;
+  // The statements of the per-request reads, prepared once per connection (a server answers thousands
+  // of queries a second; preparing is most of a point query's cost). Used and reset under mutex_.
+  struct StatementFinalizer {
+    void operator()(sqlite3_stmt* s) const;
+  };
+  mutable std::unordered_map<std::string, std::unique_ptr<sqlite3_stmt, StatementFinalizer>> statements_;
+  sqlite3_stmt* prepared(const std::string& sql) const;
 };
 
 }  // namespace soundalike

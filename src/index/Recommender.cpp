@@ -27,7 +27,7 @@ void normalise(std::vector<float>& v) {
 }  // namespace
 
 std::string display_label(const LibraryDb& db, const TrackRow& track, std::string_view kind) {
-  if (auto e = db.embedding(track.id, kind); e && !e->labels.empty()) return e->labels.front().label;
+  if (auto labels = db.labels(track.id, kind); !labels.empty()) return labels.front().label;
   return track.tags.genre;
 }
 
