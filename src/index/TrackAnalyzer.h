@@ -28,6 +28,12 @@ struct AnalysisOptions {
 // decoded by seeking (nothing else of the file is decoded), each with leading and trailing silence
 // trimmed. Parts under a second after trimming are dropped unless nothing would be left.
 struct SongExcerpts {
+  SongExcerpts() = default;
+  SongExcerpts(SongExcerpts&&) = default;  // moving keeps every part's buffer, so `usable` stays valid
+  SongExcerpts& operator=(SongExcerpts&&) = default;
+  SongExcerpts(const SongExcerpts&) = delete;  // a copy's `usable` would still point into the original
+  SongExcerpts& operator=(const SongExcerpts&) = delete;
+
   std::vector<DecodedAudio> parts;
   std::vector<std::span<const float>> usable;  // views into `parts`: what the extractor reads
   double duration = 0;                         // of the whole song: declared, or decoded when short
