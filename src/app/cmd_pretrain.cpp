@@ -61,6 +61,8 @@ void log_epoch(const model::PretrainEpoch& e) {
 }
 
 int run(PretrainCli& o) {
+  if (o.train.labeled_weight > 0 && o.labels.empty())
+    throw Error(ExitCode::usage, "--labeled-weight trains on labeled clips: give them with --labels DIR");
   o.train.augment = model::AugmentOptions::parse(o.augment);
   o.train.threads = resolve_jobs(o.train.threads);
   o.train.progress = !o.quiet;

@@ -140,6 +140,12 @@ TEST(Pretrainer, CliPretrainsValidatesAndSkipsABadFile) {
   Embedder e(model);
   EXPECT_EQ(e.dimension(), 16);
   EXPECT_EQ(e.labels().size(), 3u);
+
+  // A joint genre task without labeled clips is a usage error, not a silently ignored option.
+  const auto u = test::run_cli("pretrain " + test::quote((dir / "data").string()) + " --out " +
+                               test::quote((dir / "x.model").string()) + " --labeled-weight 1 -q");
+  EXPECT_EQ(u.exit_code, 2) << u.err;
+  EXPECT_NE(u.err.find("--labels"), std::string::npos) << u.err;
 }
 
 // The model shipped in the source tree (docs/model-card.md).
