@@ -25,6 +25,7 @@ struct SimilarCli {
   std::string bpm;
   std::vector<std::string> exclude_artists;
   bool ann = false;
+  int ef_search = 256;
   std::string features, model;
   std::string normalize = "auto";
 };
@@ -54,6 +55,7 @@ int run(const SimilarCli& o) {
   FaissIndexOptions fo;
   fo.metric = parse_metric(o.metric);
   fo.type = o.ann ? IndexType::hnsw : IndexType::automatic;
+  fo.hnsw_ef_search = o.ef_search;
   SearchOptions sopt;
   sopt.faiss = fo;
   sopt.timbre.force_filter = o.ann;
@@ -104,6 +106,11 @@ void add_similar_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("--bpm", o->bpm, "Only songs with A <= BPM <= B, e.g. 110:130");
   cmd->add_option("--exclude-artist", o->exclude_artists, "Leave out an artist (repeatable)");
   cmd->add_flag("--ann", o->ann, "Approximate search (HNSW) even for a small library");
+  cmd->add_option("--ef-search", o->ef_search,
+                  "HNSW search breadth (approximate search only): lower is faster, higher finds more of the true "
+                  "nearest songs (docs/benchmarks.md)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
   cmd->add_option("--features", o->features, "Which feature kind to use when the library holds several");
   cmd->add_option("--normalize", o->normalize,
                   "Rescale distances: none, mp (mutual proximity), or auto (mp for timbre, none otherwise)")

@@ -192,6 +192,11 @@ TEST_F(LibraryCli, FiltersBpmAndArtistsAndAnn) {
   }
   const auto ann = similar_json(db(), (lib() / "bass" / "bass05.wav").string(), "-k 10 --ann");
   EXPECT_EQ(ann.at("results").size(), 10u);
+  const auto narrow = similar_json(db(), (lib() / "bass" / "bass05.wav").string(), "-k 10 --ann --ef-search 16");
+  EXPECT_EQ(narrow.at("results").size(), 10u);
+  const auto r = test::run_cli("similar " + test::quote((lib() / "bass" / "bass05.wav").string()) + " --db " +
+                               test::quote(db().string()) + " --ann --ef-search 0");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
 }
 
 TEST_F(LibraryCli, PathMovesFromAToBWithoutRepeats) {
