@@ -23,18 +23,6 @@ namespace {
 
 namespace F = torch::nn::functional;
 
-
-// One random window of a track, augmented as in supervised training: the paper's augmentations on dB
-// values, then normalisation, then SpecAugment's masks.
-void fill_view(const Spectrogram& s, const ModelMetadata& m, const Augmenter& aug, std::mt19937_64& rng, std::span<float> w) {
-  const int frames = m.window_frames;
-  const int start = s.n_frames > frames ? std::uniform_int_distribution<int>(0, s.n_frames - frames)(rng) : 0;
-  copy_raw_window(s, start, frames, w);
-  aug.augment_raw(w, m.spectrogram.n_mels, frames, rng);
-  normalize_window(w, frames, m.normalization);
-  aug.augment_normalized(w, m.spectrogram.n_mels, frames, rng);
-}
-
 // Precise BN (TrainingSupport.h) over windows of random training tracks before every evaluation, so
 // that the checkpoint chosen on validation is exactly the one that ships.
 void recalibrate_batchnorm(NetworkImpl& net, const std::vector<Spectrogram>& tracks, const ModelMetadata& m, int batch,
@@ -124,8 +112,7 @@ HeadFit fit_head(NetworkImpl& net, const PreparedData& data, const ModelMetadata
     const Spectrogram& s = data.spectrograms[train[c]];
     for (int k = 0; k < per_clip; ++k) {
       const size_t row = c * size_t(per_clip) + size_t(k);
-      const int start = s.n_frames > frames ? std::uniform_int_distribution<int>(0, s.n_frames - frames)(rng) : 0;
-      copy_window(s, start, frames, m.normalization, {x.data_ptr<float>() + row * per, per});
+      copy_window(s, random_window_start(s.n_frames, frames, rng), frames, m.normalization, {x.data_ptr<float>() + row * per, per});
       y.push_back(data.dataset.label_index(data.dataset.clips[train[c]].label));
     }
   }
@@ -285,8 +272,8 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
       auto x = torch::empty({int64_t(2 * n), 1, mels, frames});
       float* xd = x.data_ptr<float>();
       for (size_t b = 0; b < n; ++b) {
-        fill_view(d.tracks[tracks[b]], meta, augmenter, rng, {xd + b * per, per});
-        fill_view(d.tracks[tracks[b]], meta, augmenter, rng, {xd + (n + b) * per, per});
+        augmented_window(d.tracks[tracks[b]], meta, augmenter, rng, {xd + b * per, per});
+        augmented_window(d.tracks[tracks[b]], meta, augmenter, rng, {xd + (n + b) * per, per});
       }
       lr = o.learning_rate * 0.5 * (1.0 + std::cos(std::numbers::pi * double(step) / double(total_steps)));
       for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
@@ -307,7 +294,7 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
         std::vector<int64_t> yl(nl);
         for (size_t b = 0; b < nl; ++b) {
           const size_t c = labeled_train[std::uniform_int_distribution<size_t>(0, labeled_train.size() - 1)(rng)];
-          fill_view(d.labeled->spectrograms[c], meta, augmenter, rng, {xl.data_ptr<float>() + b * per, per});
+          augmented_window(d.labeled->spectrograms[c], meta, augmenter, rng, {xl.data_ptr<float>() + b * per, per});
           yl[b] = d.labeled->dataset.label_index(d.labeled->dataset.clips[c].label);
         }
         auto el = F::dropout(net->forward(xl).embedding, F::DropoutFuncOptions().p(0.5).training(true));

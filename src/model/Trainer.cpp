@@ -194,13 +194,7 @@ TrainResult train_model(const PreparedData& d, const TrainOptions& o, const std:
       std::vector<int64_t> y(n);
       float* xd = x.data_ptr<float>();
       for (size_t b = 0; b < n; ++b) {
-        const Spectrogram& s = d.spectrograms[samples[at + b].first];
-        const int start = s.n_frames > frames ? std::uniform_int_distribution<int>(0, s.n_frames - frames)(rng) : 0;
-        std::span<float> w(xd + b * per, per);
-        copy_raw_window(s, start, frames, w);
-        augmenter.augment_raw(w, mels, frames, rng);
-        normalize_window(w, frames, meta.normalization);
-        augmenter.augment_normalized(w, mels, frames, rng);
+        augmented_window(d.spectrograms[samples[at + b].first], meta, augmenter, rng, {xd + b * per, per});
         y[b] = samples[at + b].second;
       }
       auto target = torch::tensor(y, torch::kLong);

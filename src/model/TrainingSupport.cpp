@@ -23,6 +23,15 @@ void restore_state(torch::nn::Module& m, const std::string& bytes) {
   m.load(a);
 }
 
+void augmented_window(const Spectrogram& s, const ModelMetadata& m, const Augmenter& aug, std::mt19937_64& rng,
+                      std::span<float> out) {
+  const int mels = m.spectrogram.n_mels, frames = m.window_frames;
+  copy_raw_window(s, random_window_start(s.n_frames, frames, rng), frames, out);
+  aug.augment_raw(out, mels, frames, rng);
+  normalize_window(out, frames, m.normalization);
+  aug.augment_normalized(out, mels, frames, rng);
+}
+
 void recalibrate_batchnorm(NetworkImpl& net, const ModelMetadata& m, int batch, size_t windows, std::mt19937_64& rng,
                            const std::function<const Spectrogram&(size_t)>& source) {
   std::vector<torch::nn::BatchNorm2dImpl*> bns;
@@ -45,8 +54,7 @@ void recalibrate_batchnorm(NetworkImpl& net, const ModelMetadata& m, int batch, 
     auto x = torch::empty({int64_t(n), 1, mels, frames});
     for (size_t b = 0; b < n; ++b) {
       const Spectrogram& s = source(at + b);
-      const int start = s.n_frames > frames ? std::uniform_int_distribution<int>(0, s.n_frames - frames)(rng) : 0;
-      copy_window(s, start, frames, m.normalization, {x.data_ptr<float>() + b * per, per});
+      copy_window(s, random_window_start(s.n_frames, frames, rng), frames, m.normalization, {x.data_ptr<float>() + b * per, per});
     }
     net.pooled_features(x);
   }

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "features/Spectrogram.h"
+#include "model/Augmenter.h"
 #include "model/ModelFile.h"
 #include "model/Network.h"
 
@@ -17,6 +18,11 @@ namespace soundalike::model {
 // A module's parameters and buffers as bytes, to keep the best epoch in memory and restore it.
 std::string serialize_state(torch::nn::Module& m);
 void restore_state(torch::nn::Module& m, const std::string& bytes);
+
+// One random window of `s` as training reads it: the paper's augmentations on dB values, then the
+// model's per-band normalisation, then SpecAugment's masks. `out` holds n_mels * window_frames floats.
+void augmented_window(const Spectrogram& s, const ModelMetadata& m, const Augmenter& aug, std::mt19937_64& rng,
+                      std::span<float> out);
 
 // Precise BN: BatchNorm's running statistics trail the weights they describe; with the few hundred
 // steps a small data set gives, inference-mode outputs drift far from training-mode ones (on the

@@ -7,6 +7,10 @@
 
 namespace soundalike::model {
 
+int random_window_start(int n_frames, int window, std::mt19937_64& rng) {
+  return n_frames > window ? std::uniform_int_distribution<int>(0, n_frames - window)(rng) : 0;
+}
+
 std::vector<int> window_starts(int n_frames, int window, int max_windows) {
   const int last = n_frames - window;
   if (last <= 0 || max_windows <= 1) return {std::max(0, last / 2)};

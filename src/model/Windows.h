@@ -1,6 +1,7 @@
 #pragma once
 // Cutting a clip's spectrogram into the fixed-size, normalised windows the network reads.
 // Torch-free: windows are plain float buffers, band-major [n_mels x frames] like Spectrogram.
+#include <random>
 #include <span>
 #include <vector>
 
@@ -13,6 +14,10 @@ namespace soundalike::model {
 // its last frame (the first starts at 0, the last ends at the last frame). A clip shorter than one
 // window gives one window at 0 (padded by copy_window).
 std::vector<int> window_starts(int n_frames, int window, int max_windows);
+
+// A uniformly random start frame for one window of `window` frames in a clip of `n_frames` (0 when the
+// clip is not longer than a window); one draw from `rng`, none for short clips.
+int random_window_start(int n_frames, int window, std::mt19937_64& rng);
 
 // Copies frames [start, start + window) of `s` into `out` (n_mels * window floats), normalised per
 // band. Frames past the clip's end are the spectrogram floor (silence), normalised the same way.
