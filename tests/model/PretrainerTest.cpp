@@ -37,9 +37,10 @@ PretrainOptions tiny_options() {
   return o;
 }
 
-TEST(Pretrainer, ContrastiveLossFallsAndTheModelEmbedsAndClassifies) {
-  test::TempDir dir;
-  test::write_generated_corpus(dir / "data", 4, 4, 4.0);
+// A generated corpus in `dir`/data (4 styles x `clips` clips) that serves as the tracks, their folders
+// as groups, the validation clips and the labeled clips all at once.
+PretrainData tiny_data(const test::TempDir& dir, int clips, double seconds) {
+  test::write_generated_corpus(dir / "data", 4, clips, seconds);
   SpectrogramJob job;
   job.config.n_mels = 64;
   job.progress = false;
@@ -49,9 +50,16 @@ TEST(Pretrainer, ContrastiveLossFallsAndTheModelEmbedsAndClassifies) {
   d.labeled = prepare_data(load_dataset(dir / "data"), job, 0.25, 0.0, 3);
   for (size_t i = 0; i < d.labeled->spectrograms.size(); ++i) {
     d.tracks.push_back(d.labeled->spectrograms[i]);
+    d.track_groups.push_back(d.labeled->dataset.clips[i].label);
     d.validation.push_back(d.labeled->spectrograms[i]);
     d.validation_labels.push_back(d.labeled->dataset.clips[i].label);
   }
+  return d;
+}
+
+TEST(Pretrainer, ContrastiveLossFallsAndTheModelEmbedsAndClassifies) {
+  test::TempDir dir;
+  const PretrainData d = tiny_data(dir, 4, 4.0);
   const PretrainResult r = pretrain_model(d, tiny_options(), dir / "pre.model");
   ASSERT_EQ(r.history.size(), 8u);
   // 16 tracks, so chance-level NT-Xent is log(2 * 16 - 1) = 3.43; learning takes it well below.
@@ -70,24 +78,12 @@ TEST(Pretrainer, ContrastiveLossFallsAndTheModelEmbedsAndClassifies) {
 }
 
 // Supervised contrast over the tracks' folders pulls a folder's tracks together: with the folders as the
-// validation labels it retrieves them perfectly, where per-track contrast alone does not (0.92 here). The genre task trained
-// alongside, with the last epoch kept, is recorded in the model and leaves a better output layer.
+// validation labels it retrieves them perfectly, where per-track contrast alone does not (0.92 here).
+// The genre task trained alongside, with the last epoch kept, is recorded in the model and leaves a
+// better output layer.
 TEST(Pretrainer, GroupContrastAndGenreTaskDoWhatTheySay) {
   test::TempDir dir;
-  test::write_generated_corpus(dir / "data", 4, 11, 3.0);  // 10 relevant per track: P@10 can reach 1
-  SpectrogramJob job;
-  job.config.n_mels = 64;
-  job.progress = false;
-  job.cache_dir = dir / "cache";
-  PretrainData d;
-  d.config = job.config;
-  d.labeled = prepare_data(load_dataset(dir / "data"), job, 0.25, 0.0, 3);
-  for (size_t i = 0; i < d.labeled->spectrograms.size(); ++i) {
-    d.tracks.push_back(d.labeled->spectrograms[i]);
-    d.track_groups.push_back(d.labeled->dataset.clips[i].label);
-    d.validation.push_back(d.labeled->spectrograms[i]);
-    d.validation_labels.push_back(d.labeled->dataset.clips[i].label);
-  }
+  const PretrainData d = tiny_data(dir, 11, 3.0);  // 10 relevant per track: P@10 can reach 1
   PretrainOptions o = tiny_options();
   o.head_epochs = 1;  // only the embedding matters here
   const PretrainResult plain = pretrain_model(d, o, dir / "plain.model");
