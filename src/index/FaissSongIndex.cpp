@@ -145,10 +145,15 @@ class FaissSongIndex final : public SongIndex {
   // compares one query with a scalar loop (fvec_L2sqr_ref was a third of the server's time). One
   // vectorised matrix-vector product (Eigen) ranks all songs by |x|^2 - 2 q.x (or q.x for cosine);
   // the few best are then measured exactly, so rounding in that expansion cannot reorder near-ties.
+  using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+  // The exact index's stored vectors as an n x d matrix, without copying.
+  Eigen::Map<const RowMajor> stored() const {
+    return {flat_->get_xb(), Eigen::Index(ids_.size()), Eigen::Index(index_->d)};
+  }
+
   std::vector<Neighbor> search_flat(const std::vector<float>& q, int k) const {
     const size_t n = ids_.size(), d = size_t(index_->d);
-    using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    const Eigen::Map<const RowMajor> X(flat_->get_xb(), Eigen::Index(n), Eigen::Index(d));
+    const auto X = stored();
     const Eigen::Map<const Eigen::VectorXf> qv(q.data(), Eigen::Index(d));
     Eigen::VectorXf score = X * qv;
     if (metric_ == Metric::l2) score = norms_ - 2.0f * score;  // + |q|^2, the same for every song
@@ -191,12 +196,7 @@ class FaissSongIndex final : public SongIndex {
     return out;
   }
 
-  void update_norms() {
-    const size_t n = ids_.size(), d = size_t(index_->d);
-    using RowMajor = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
-    const Eigen::Map<const RowMajor> X(flat_->get_xb(), Eigen::Index(n), Eigen::Index(d));
-    norms_ = X.rowwise().squaredNorm();
-  }
+  void update_norms() { norms_ = stored().rowwise().squaredNorm(); }
 
   const faiss::IndexFlat* flat_ = nullptr;  // set when exact: search_flat reads its vectors directly
   Eigen::VectorXf norms_;                   // |x|^2 of every stored vector (flat only)
