@@ -326,7 +326,8 @@ std::unordered_map<std::string, FileState> LibraryDb::file_states(std::string_vi
 
 std::optional<TrackRow> LibraryDb::track(int64_t id) const {
   std::lock_guard lock(mutex_);
-  Statement s(db_.get(), prepared(std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE id = ?1"), path_);
+  static const std::string sql = std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE id = ?1";
+  Statement s(db_.get(), prepared(sql), path_);
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
   return read_track(s);
@@ -334,7 +335,8 @@ std::optional<TrackRow> LibraryDb::track(int64_t id) const {
 
 std::optional<TrackRow> LibraryDb::track_by_path(std::string_view p) const {
   std::lock_guard lock(mutex_);
-  Statement s(db_.get(), prepared(std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE path = ?1"), path_);
+  static const std::string sql = std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE path = ?1";
+  Statement s(db_.get(), prepared(sql), path_);
   s.bind(1, p);
   if (!s.step()) return std::nullopt;
   return read_track(s);
