@@ -39,7 +39,8 @@ struct SongExcerpts {
   double duration = 0;                         // of the whole song: declared, or decoded when short
   AudioInfo info;
 };
-// Throws InputError naming the file when it is empty, unreadable or silent.
+// Throws InputError naming the file when it is empty, unreadable or has no audio samples (a silent song
+// is kept whole: trimming never removes everything).
 SongExcerpts decode_excerpts(const AudioDecoder& decoder, const std::filesystem::path& path, const AnalysisOptions& options);
 
 // 16 hex digits of a 64-bit hash over every byte of the file (and its size). Equal files, equal hash.
