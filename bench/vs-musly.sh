@@ -2,8 +2,8 @@
 # soundalike vs musly-eval side by side, in one run, on (a) the held-out real-music packages and (b) a
 # generated corpus: P@1, P@10, R-precision (leave-one-out, musly-eval's definitions) and files/s.
 #
-#   bench/vs-musly.sh                    # build/, /var/tmp/soundalike/heldout, /var/tmp/musly/musly-eval
-#   MODEL=path/to.model bench/vs-musly.sh   # adds the CNN embedding and its fusion with timbre
+#   bench/vs-musly.sh       # build/, the held-out packages of scripts/music-split.sh, /var/tmp/musly/musly-eval
+#   MODEL=path/to.model bench/vs-musly.sh   # the CNN rows with another model than the shipped one
 # Environment: BUILD (build), MUSLY, HELDOUT, WORK (/tmp/vs-musly), JOBS (2), MODEL (default:
 # models/default.model when present), FUSION_WEIGHT (evaluate-retrieval's default when unset).
 # Output: a Markdown table on stdout; raw JSON and logs in $WORK.
@@ -12,11 +12,10 @@ cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
 SA=$BUILD/soundalike
 MUSLY=${MUSLY:-/var/tmp/musly/musly-eval}
-HELDOUT=${HELDOUT:-/var/tmp/soundalike/heldout}
+HELDOUT=${HELDOUT:-/var/tmp/soundalike/split/heldout}
 WORK=${WORK:-/tmp/vs-musly}
 JOBS=${JOBS:-2}
-MODEL=${MODEL:-}
-if [[ -z "$MODEL" && -f models/default.model ]]; then MODEL=models/default.model; fi
+MODEL=${MODEL:-models/default.model}
 mkdir -p "$WORK"
 
 # musly-eval gives up on the first file it cannot decode (package trees hold copyright files and
@@ -82,16 +81,16 @@ for corpus in heldout synth; do
   dir="$WORK/heldout"
   [[ $corpus == synth ]] && dir="$WORK/synth-tree"
   run_musly "$corpus" "$dir"
+  # No options: exactly what `index` + `similar` use by default (the JSON names kind, normalisation, weight).
+  run_sa "$corpus" "$dir" "soundalike default (index/similar)"
+  run_sa "$corpus" "$dir" "soundalike timbre (JS + MP)" --features timbre
+  run_sa "$corpus" "$dir" "soundalike timbre (JS, no MP)" --features timbre --normalize none
+  run_sa "$corpus" "$dir" "soundalike timbre-v1 (SKL + MP)" --features timbre-v1
   run_sa "$corpus" "$dir" "soundalike mfcc" --features mfcc
-  run_sa "$corpus" "$dir" "soundalike mfcc + MP" --features mfcc --normalize mp
-  run_sa "$corpus" "$dir" "soundalike timbre" --features timbre
-  run_sa "$corpus" "$dir" "soundalike timbre + MP" --features timbre --normalize mp
-  if [[ -n "$MODEL" ]]; then
-    run_sa "$corpus" "$dir" "soundalike model (cosine)" --model "$MODEL" --metric cosine
-    run_sa "$corpus" "$dir" "soundalike model (cosine) + MP" --model "$MODEL" --metric cosine --normalize mp
-    run_sa "$corpus" "$dir" "soundalike model+timbre (MP fusion)" --features model+timbre --model "$MODEL" --metric cosine \
-      ${FUSION_WEIGHT:+--fusion-weight "$FUSION_WEIGHT"}
-  fi
+  run_sa "$corpus" "$dir" "soundalike CNN alone (cosine)" --model "$MODEL" --metric cosine
+  run_sa "$corpus" "$dir" "soundalike CNN alone (cosine + MP)" --model "$MODEL" --metric cosine --normalize mp
+  run_sa "$corpus" "$dir" "soundalike CNN + timbre (fusion)" --features model+timbre --model "$MODEL" \
+    ${FUSION_WEIGHT:+--fusion-weight "$FUSION_WEIGHT"}
   run_sa "$corpus" "$dir" "random" --features random
 done
 

@@ -2,27 +2,64 @@
 
 #include "app/DefaultModel.h"
 #include "common/Error.h"
+#include "features/FusedExtractor.h"
 #include "features/MfccExtractor.h"
 #include "features/TimbreExtractor.h"
 #include "model/Embedder.h"
 
 namespace soundalike::app {
 
+namespace {
+
+// One torch thread per extractor: the callers (indexer workers, server threads) parallelise across songs.
+std::unique_ptr<FeatureExtractor> embedder(const std::string& model_path) {
+  return std::make_unique<model::Embedder>(resolve_model_name(model_path), model::EmbedderOptions{1, 64});
+}
+
+std::unique_ptr<FeatureExtractor> single(const std::string& name, const std::string& model_path) {
+  if (name == "mfcc") return std::make_unique<MfccExtractor>();
+  if (name == "timbre") return std::make_unique<TimbreExtractor>();
+  if (name == "default") return embedder("default");
+  if (name == "model") {
+    if (model_path.empty()) throw Error(ExitCode::usage, "--features with a 'model' part needs --model");
+    return embedder(model_path);
+  }
+  throw Error(ExitCode::usage, "unknown --features '" + name +
+                                   "' (available: fusion, timbre, mfcc, or A+B of model, default, mfcc, timbre)");
+}
+
+}  // namespace
+
 std::unique_ptr<FeatureExtractor> choose_features(const std::string& features, const std::string& model_path) {
-  if (!features.empty() && !model_path.empty())
-    throw Error(ExitCode::usage, "give either --features or --model, not both");
-  // One torch thread per extractor: the callers (indexer workers, server threads) parallelise across songs.
-  if (!model_path.empty()) return std::make_unique<model::Embedder>(resolve_model_name(model_path), model::EmbedderOptions{1, 64});
-  // Nothing chosen: the option that found same-soundtrack songs best on the held-out packages
-  // (docs/benchmarks.md: timbre + mutual proximity P@10 0.50 against 0.43 for MFCC statistics and 0.36
-  // for the shipped CNN), as the default-model and Musly issues ask: ship the better option.
-  if (features.empty()) return std::make_unique<TimbreExtractor>();
-  if (features == "mfcc") return std::make_unique<MfccExtractor>();
-  if (features == "timbre") return std::make_unique<TimbreExtractor>();
-  throw Error(ExitCode::usage, "unknown --features '" + features + "' (available: mfcc, timbre)");
+  if (features.empty() && !model_path.empty()) return embedder(model_path);
+  // Nothing chosen: the option that found songs of the same label best on held-out real music
+  // (docs/benchmarks.md, issue 14), as the issues ask: ship the better option. Without an installed
+  // model it is the better of its parts.
+  if (features.empty() || features == "fusion") {
+    if (!model_path.empty()) throw Error(ExitCode::usage, "--features fusion uses the shipped model; for another, use --features model+timbre --model FILE");
+    if (!default_model_path()) {
+      if (features == "fusion") throw Error(ExitCode::missing_resource, "--features fusion needs the shipped model, which is not installed");
+      return std::make_unique<TimbreExtractor>();
+    }
+    return std::make_unique<FusedExtractor>(embedder("default"), std::make_unique<TimbreExtractor>());
+  }
+  if (const size_t plus = features.find('+'); plus != std::string::npos) {
+    const std::string a = features.substr(0, plus), b = features.substr(plus + 1);
+    if (b.find('+') != std::string::npos) throw Error(ExitCode::usage, "--features fuses at most two kinds (A+B)");
+    return std::make_unique<FusedExtractor>(single(a, model_path), single(b, model_path));
+  }
+  if (!model_path.empty()) throw Error(ExitCode::usage, "give either --features or --model, not both");
+  if (features == "model" || features == "default") throw Error(ExitCode::usage, "use --model for a CNN alone");
+  return single(features, model_path);
 }
 
 std::unique_ptr<FeatureExtractor> extractor_for_kind(const std::string& kind, const std::string& model_path) {
+  if (auto fused = FusedKind::parse(kind)) {
+    auto a = extractor_for_kind(fused->first, model_path), b = extractor_for_kind(fused->second, model_path);
+    if (!a || !b) return nullptr;
+    auto e = std::make_unique<FusedExtractor>(std::move(a), std::move(b));
+    return e->kind() == kind ? std::move(e) : nullptr;
+  }
   if (kind == "mfcc-v1") return std::make_unique<MfccExtractor>();
   if (kind == "timbre-v1") return std::make_unique<TimbreExtractor>();
   if (kind.starts_with("model:")) {

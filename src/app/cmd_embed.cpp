@@ -103,7 +103,9 @@ int run_embed(const EmbedOptions& o) {
 int run_classify(const EmbedOptions& o) {
   nlohmann::json all = nlohmann::json::array();
   const int code = analyse_files(o, [&](const std::string& path, const model::ClipAnalysis& a, const model::Embedder& e) {
-    if (e.labels().empty()) throw Error(ExitCode::bad_model, e.kind() + ": this model has no labels; it can only embed");
+    if (e.labels().empty()) throw Error(ExitCode::bad_model, e.kind() + ": this model has no labels; it can only embed (the shipped model is "
+                                                       "an embedding model: for labels, train a classifier with `soundalike train`, "
+                                                       "e.g. on its frozen backbone with --backbone-weights default --freeze-backbone)");
     const auto top = model::Embedder::top_labels(a, e.labels(), o.top);
     if (o.json) {
       nlohmann::json labels = nlohmann::json::array();

@@ -88,9 +88,11 @@ void add_index_command(CLI::App& app, CommandStatus& status) {
   CLI::App* cmd = app.add_subcommand("index", "Add the audio files under folders to a library database (incremental)");
   cmd->add_option("dirs", o->roots, "Folders (walked recursively) or audio files")->required();
   cmd->add_option("--db", o->db, "Library database file (created when missing)")->required();
-  cmd->add_option("--features", o->features, "Feature kind: timbre (default) or mfcc; or use --model");
+  cmd->add_option("--features", o->features,
+                  std::string("Feature kind: fusion, timbre, timbre-v1, mfcc or A+B (see evaluate-retrieval); or use --model. "
+                              "Default: ") + kDefaultFeaturesHelp);
   cmd->add_option("--normalize", o->normalize,
-                  "Store mutual-proximity statistics for `similar --normalize mp`: auto (for timbre), mp, or none")
+                  "Store mutual-proximity statistics for `similar --normalize mp`: auto (for timbre and fusion), mp, or none")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "none", "mp"}));
   cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");

@@ -24,6 +24,7 @@ namespace fs = std::filesystem;
 
 struct PretrainCli {
   std::string data, out, validate, labels, augment = "noise,shift,brightness,specaugment";
+  std::string embedding = "dense", normalization = "band";
   model::PretrainOptions train;
   SpectrogramConfig spectrogram;
   CacheOptions cache;
@@ -64,6 +65,9 @@ int run(PretrainCli& o) {
   if (o.train.labeled_weight > 0 && o.labels.empty())
     throw Error(ExitCode::usage, "--labeled-weight trains on labeled clips: give them with --labels DIR");
   o.train.augment = model::AugmentOptions::parse(o.augment);
+  o.train.pooled_embedding = o.embedding == "pooled";
+  o.train.global_normalization = o.normalization == "global";
+  o.spectrogram.validate();
   o.train.threads = resolve_jobs(o.train.threads);
   o.train.progress = !o.quiet;
   if (!o.quiet) o.train.on_epoch = log_epoch;
@@ -157,6 +161,9 @@ void add_pretrain_command(CLI::App& app, CommandStatus& status) {
                   "Labeled clips (DIR/<label>/…) for the output layer, fitted with backbone and embedding frozen");
   cmd->add_option("--epochs", t.epochs, "Epochs (also the length of the cosine schedule)")
       ->capture_default_str()->check(CLI::Range(1, 100000));
+  cmd->add_option("--stop-after", t.stop_after,
+                  "Stop after this epoch; the learning-rate schedule still spans --epochs (0 = run them all)")
+      ->capture_default_str()->check(CLI::Range(0, 100000));
   cmd->add_option("--passes", t.passes_per_epoch, "Positive pairs per track and epoch")->capture_default_str()
       ->check(CLI::Range(1, 1000));
   cmd->add_option("--batch-size", t.batch_size, "Tracks per step (two windows each)")->capture_default_str()
@@ -176,7 +183,7 @@ void add_pretrain_command(CLI::App& app, CommandStatus& status) {
       ->capture_default_str()->check(CLI::Range(0, 65536));
   cmd->add_option("--learning-rate", t.learning_rate, "AdamW learning rate")->capture_default_str();
   cmd->add_option("--weight-decay", t.weight_decay, "AdamW weight decay")->capture_default_str();
-  cmd->add_option("--augment", o->augment, "Augmentations of each view: noise,shift,brightness,specaugment | all | none")
+  cmd->add_option("--augment", o->augment, "Augmentations of each view: noise,shift,brightness,specaugment,gain,gauss,roll | contrastive | all | none")
       ->capture_default_str();
   cmd->add_option("--time-limit", t.time_limit_s, "Stop after the epoch that passes this many seconds (0 = none)")
       ->capture_default_str();
@@ -187,13 +194,31 @@ void add_pretrain_command(CLI::App& app, CommandStatus& status) {
       ->capture_default_str()->check(CLI::Range(1, 1000));
   cmd->add_option("--embedding-size", t.embedding_size, "Width of the embedding")->capture_default_str()
       ->check(CLI::Range(2, 65536));
-  cmd->add_option("--width", t.backbone.width, "compact: channels of the first layer (0 = 16)")->capture_default_str();
+  cmd->add_option("--backbone", t.backbone.name, "Network: compact (strided, fast) or conv4 (four VGG-style blocks)")
+      ->capture_default_str()->check(CLI::IsMember({"compact", "conv4"}));
+  cmd->add_option("--width", t.backbone.width, "compact/conv4: channels of the first layer (0 = 16)")->capture_default_str();
+  cmd->add_option("--pooling", t.pooling, "Pooling of the last block: mean, or mean_max (both, concatenated)")
+      ->capture_default_str()->check(CLI::IsMember({"mean", "mean_max"}));
+  cmd->add_option("--embedding", o->embedding,
+                  "The shipped embedding: dense (the Dense layer, the paper's) or pooled (the pooled features)")
+      ->capture_default_str()->check(CLI::IsMember({"dense", "pooled"}));
+  cmd->add_option("--clip-summary", t.clip_summary, "Windows -> clip vector: mean, or mean_std (mean and deviation)")
+      ->capture_default_str()->check(CLI::IsMember({"mean", "mean_std"}));
+  cmd->add_option("--window-hop", t.window_hop,
+                  "Frames between the windows a clip is read as (0 = --eval-windows spread evenly)")
+      ->capture_default_str()->check(CLI::Range(0, 100000));
+  cmd->add_option("--normalization", o->normalization, "Input standardisation: band (per mel band) or global")
+      ->capture_default_str()->check(CLI::IsMember({"band", "global"}));
   cmd->add_option("--max-seconds", o->max_seconds, "Seconds from the middle of each training track (0 = all)")
       ->capture_default_str();
   cmd->add_option("--clip-seconds", o->clip_seconds, "Seconds from the middle of each validation file")->capture_default_str();
   cmd->add_option("--max-labeled-clips", o->max_labeled_clips, "At most this many labeled clips per label (0 = all)")
       ->capture_default_str();
   cmd->add_option("--n-mels", o->spectrogram.n_mels, "Mel bands")->capture_default_str();
+  cmd->add_option("--n-fft", o->spectrogram.n_fft, "FFT size")->capture_default_str();
+  cmd->add_option("--hop", o->spectrogram.hop_length, "Samples between frames")->capture_default_str();
+  cmd->add_option("--top-db", o->spectrogram.top_db, "dB floor below the loudest bin (0 = none)")->capture_default_str();
+  cmd->add_option("--amin", o->spectrogram.amin, "Power floor before the logarithm")->capture_default_str();
   cmd->add_flag("--json", o->json, "Print the results as JSON on stdout");
   cmd->add_flag("-q,--quiet", o->quiet, "No per-epoch lines on stderr");
   o->cache.add(cmd);

@@ -2,6 +2,8 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <fstream>
+#include <string_view>
 #include <cstdio>
 #include <iostream>
 #include <memory>
@@ -15,6 +17,7 @@
 #include "app/Output.h"
 #include "common/Error.h"
 #include "common/Parallel.h"
+#include "model/ModelFile.h"
 #include "model/Trainer.h"
 
 namespace soundalike::app {
@@ -106,10 +109,24 @@ fs::path sibling(const fs::path& model, const std::string& suffix) {
   return p;
 }
 
+// A soundalike model given as --backbone-weights brings its own front end: its backbone only understands
+// spectrograms made the way it was trained on, so the data is read with the model's settings.
+void adopt_backbone_front_end(TrainCliOptions& o) {
+  std::ifstream f(o.train.backbone_weights, std::ios::binary);
+  char magic[8] = {};
+  if (!f.read(magic, 8) || std::string_view(magic, 8) != "SALMODEL") return;
+  const model::ModelMetadata m = model::read_model_file(o.train.backbone_weights).metadata;
+  o.spectrogram = m.spectrogram;
+  o.train.window_frames = m.window_frames;
+}
+
 int run_train(TrainCliOptions& o) {
+  if (!o.backbone_weights.empty()) {
+    o.train.backbone_weights = resolve_model_name(o.backbone_weights);
+    adopt_backbone_front_end(o);
+  }
   model::PreparedData d = prepare(o);
   o.train.backbone.name = o.backbone;
-  if (!o.backbone_weights.empty()) o.train.backbone_weights = resolve_model_name(o.backbone_weights);
   if (!o.quiet) o.train.on_epoch = log_epoch;
   ScopedInterrupt interrupt;
   o.train.stop = interrupt.stop_flag();
@@ -198,7 +215,7 @@ void add_train_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("data", o->data, "DIR/<label>/<audio files>, or a CSV of path,label[,group]")->required();
   cmd->add_option("-o,--out", o->out, "Model file to write")->required();
   cmd->add_option("--backbone", o->backbone, "Network body")
-      ->capture_default_str()->check(CLI::IsMember({"compact", "resnet50v2", "vgg19", "xception"}));
+      ->capture_default_str()->check(CLI::IsMember({"compact", "conv4", "resnet50v2", "vgg19", "xception"}));
   cmd->add_option("--backbone-weights", o->backbone_weights,
                   "Start from this backbone: a soundalike model file or a TorchScript module (see docs/transfer-learning.md)");
   cmd->add_flag("--freeze-backbone", o->train.freeze_backbone, "Train only the head (needs --backbone-weights)");

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/Parallel.h"
+#include "index/FusedSongIndex.h"
 #include "index/PairDistance.h"
 #include "index/TimbreSongIndex.h"
 
@@ -25,12 +26,15 @@ double mp_input(std::string_view kind, double distance) {
   return is_timbre_kind(kind) ? std::log1p(std::max(distance, 0.0)) : distance;
 }
 
-MpUpdate update_distance_stats(LibraryDb& db, const std::string& kind, Metric metric, size_t sample_size, int jobs) {
+namespace {
+
+// One set of statistics: `distance` between the slices [offset, offset + size) of the stored vectors,
+// kept under `metric_name`.
+MpUpdate update_stats(LibraryDb& db, const VectorSet& v, const std::string& kind, std::string_view part_kind,
+                      const PairDistance& distance, size_t offset, size_t size, const std::string& metric_name,
+                      size_t sample_size, int jobs) {
   MpUpdate u;
-  const VectorSet v = db.vectors(kind);
   const size_t n = v.ids.size();
-  if (n < 2) return u;
-  const std::string metric_name = mp_metric_key(kind, metric);
   const auto stored = db.distance_stats(kind, metric_name);
   int64_t oldest = int64_t(n);
   for (const auto& [id, s] : stored) oldest = std::min(oldest, s.library_size);
@@ -40,21 +44,40 @@ MpUpdate update_distance_stats(LibraryDb& db, const std::string& kind, Metric me
     if (u.refreshed_all || !stored.contains(v.ids[i])) todo.push_back(i);
   if (todo.empty()) return u;
   const auto sample = mp_sample_positions(n, sample_size);
-  const PairDistance distance = pair_distance(kind, metric);
   const size_t dim = size_t(v.dimension);
-  auto row = [&](size_t i) { return std::span(v.data).subspan(i * dim, dim); };
+  auto row = [&](size_t i) { return std::span(v.data).subspan(i * dim + offset, size); };
   std::vector<std::pair<int64_t, DistanceStats>> rows(todo.size());
   parallel_for(todo.size(), jobs, [&](size_t t) {
     const size_t i = todo[t];
     std::vector<float> d;
     d.reserve(sample.size());
     for (size_t j : sample)
-      if (j != i) d.push_back(float(mp_input(kind, distance(row(i), row(j)))));
+      if (j != i) d.push_back(float(mp_input(part_kind, distance(row(i), row(j)))));
     rows[t] = {v.ids[i], distance_stats(d)};
   });
   db.store_distance_stats(kind, metric_name, rows, int64_t(n));
   u.computed = rows.size();
   return u;
+}
+
+}  // namespace
+
+MpUpdate update_distance_stats(LibraryDb& db, const std::string& kind, Metric metric, size_t sample_size, int jobs) {
+  const VectorSet v = db.vectors(kind);
+  if (v.ids.size() < 2) return {};
+  if (auto fused = FusedKind::parse(kind)) {
+    // Each part has its own statistics (FusedSongIndex rescales each part before mixing them).
+    MpUpdate total;
+    for (const FusionPart& part : fusion_parts(*fused, size_t(v.dimension))) {
+      const MpUpdate u = update_stats(db, v, kind, part.kind, part.distance, part.offset, part.size, part.stats_key,
+                                      sample_size, jobs);
+      total.computed = std::max(total.computed, u.computed);
+      total.refreshed_all = total.refreshed_all || u.refreshed_all;
+    }
+    return total;
+  }
+  return update_stats(db, v, kind, kind, pair_distance(kind, metric), 0, size_t(v.dimension), mp_metric_key(kind, metric),
+                      sample_size, jobs);
 }
 
 }  // namespace soundalike

@@ -6,6 +6,8 @@
 #include <fstream>
 
 #include "common/Error.h"
+#include "features/FusedExtractor.h"
+#include "index/FusedSongIndex.h"
 #include "index/LibraryProximity.h"
 #include "index/PairDistance.h"
 
@@ -33,7 +35,7 @@ std::string_view to_string(Normalization n) { return n == Normalization::mp ? "m
 Normalization default_normalization(std::string_view kind) {
   // Measured on the training packages (docs/benchmarks.md (issue 9 section)): MP raises P@10 for the divergence
   // of timbre models, whose raw values have very uneven scales from song to song.
-  return is_timbre_kind(kind) ? Normalization::mp : Normalization::none;
+  return is_timbre_kind(kind) || is_fused_kind(kind) ? Normalization::mp : Normalization::none;
 }
 
 LibrarySearch::LibrarySearch(const LibraryDb& db, std::string kind, FaissIndexOptions options)
@@ -44,7 +46,10 @@ LibrarySearch::LibrarySearch(const LibraryDb& db, std::string kind, FaissIndexOp
       }()) {}
 
 LibrarySearch::LibrarySearch(const LibraryDb& db, std::string kind, SearchOptions options)
-    : db_(db), kind_(std::move(kind)), options_(options) {}
+    : db_(db), kind_(std::move(kind)), options_(options) {
+  // A fused kind is only defined through each part's mutual proximity (FusedSongIndex).
+  if (is_fused_kind(kind_)) options_.normalize = Normalization::mp;
+}
 
 std::filesystem::path LibrarySearch::index_path(const std::string& type) const {
   std::filesystem::path p = db_.path();
@@ -63,7 +68,7 @@ std::shared_ptr<const SongIndex> LibrarySearch::index() {
   if (index_ && generation == generation_) return index_;
   index_ = build(generation);
   mp_.reset();
-  if (options_.normalize == Normalization::mp) mp_ = build_mp();
+  if (options_.normalize == Normalization::mp && !is_fused_kind(kind_)) mp_ = build_mp();
   generation_ = generation;
   return index_;
 }
@@ -99,7 +104,7 @@ std::vector<Neighbor> LibrarySearch::search(std::span<const float> query, size_t
     mp = mp_;
   }
   const size_t n = idx->size();
-  if (!mp) return idx->search(query, int(std::min(k, n)));
+  if (!mp) return idx->search(query, int(std::min(k, n)));  // also fused kinds: their index applies MP itself
   // MP is not monotone in the raw distance across songs, so a pool of raw neighbours is rescaled and
   // re-ranked; hubs sink, songs that are unusually close for both sides rise.
   const size_t pool = n <= options_.mp_exhaustive ? n : std::min(n, std::max(k, options_.mp_candidates));
@@ -124,6 +129,28 @@ std::vector<Neighbor> LibrarySearch::search(std::span<const float> query, size_t
 std::shared_ptr<const SongIndex> LibrarySearch::build(int64_t generation) {
   // The saved file is trusted only when its stamp names this generation, kind and metric: any commit
   // to the library (index, prune) bumps the generation and so makes every saved index stale.
+  if (auto fused = FusedKind::parse(kind_)) {
+    const VectorSet v = db_.vectors(kind_);
+    if (v.ids.empty()) throw InputError(ExitCode::bad_data, db_.path(), "the library has no vectors of kind " + kind_);
+    FusedMpData mp;
+    for (const FusionPart& part : fusion_parts(*fused, size_t(v.dimension))) {
+      auto& stats = mp.stats.emplace_back();
+      for (const auto& [id, s] : db_.distance_stats(kind_, part.stats_key)) stats[id] = s.stats;
+    }
+    for (size_t i : mp_sample_positions(v.ids.size()))
+      mp.sample.insert(mp.sample.end(), v.data.begin() + std::ptrdiff_t(i * size_t(v.dimension)),
+                       v.data.begin() + std::ptrdiff_t((i + 1) * size_t(v.dimension)));
+    FusedIndexOptions fo;
+    fo.first_weight = options_.fusion_weight;
+    fo.candidates = options_.mp_candidates;
+    fo.exhaustive = options_.mp_exhaustive;
+    fo.timbre = options_.timbre;
+    fo.faiss = options_.faiss;
+    auto index = std::make_shared<FusedSongIndex>(*fused, v.dimension, std::move(mp), fo);
+    index->add(v.ids, v.data);
+    loaded_ = false;
+    return index;
+  }
   if (is_timbre_kind(kind_)) {
     // Divergence search over the stored Gaussians: rebuilt from the vectors, never saved (packing is
     // one pass, faster than reading a file of the same size would be worth).

@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "index/FusedSongIndex.h"
 #include "index/LibraryDb.h"
 #include "index/SongIndex.h"
 #include "index/TimbreSongIndex.h"
@@ -33,6 +34,8 @@ struct SearchOptions {
   // mp_exhaustive songs are rescaled whole.
   size_t mp_candidates = 500;
   size_t mp_exhaustive = 5000;
+  // Fused kinds (FusedSongIndex): the weight of the first part's MP distance; the second gets 1 - w.
+  double fusion_weight = kDefaultFusionWeight;
 };
 
 class LibrarySearch {

@@ -20,11 +20,19 @@ AugmentOptions AugmentOptions::parse(std::string_view list) {
     else if (name == "brightness") o.brightness.enabled = true;
     else if (name == "specaugment") o.time_mask.enabled = o.freq_mask.enabled = true;
     else if (name == "mixup") o.mixup.enabled = true;
-    else if (name == "all") o = parse("noise,shift,brightness,specaugment,mixup");
+    else if (name == "gain") o.gain.enabled = true;
+    else if (name == "gauss") o.gauss.enabled = true;
+    else if (name == "roll") o.roll.enabled = true;
+    else if (name == "contrastive") {
+      o.gain.enabled = o.gauss.enabled = o.roll.enabled = true;
+      o.time_mask = {true, 1.0f, 20.0f};
+      o.freq_mask = {true, 1.0f, 12.0f};
+      o.masks = 1;
+    } else if (name == "all") o = parse("noise,shift,brightness,specaugment,mixup");
     else if (name == "none" || name.empty()) {
     } else {
       throw Error(ExitCode::usage, "unknown augmentation '" + std::string(name) +
-                                       "' (choose from noise, shift, brightness, specaugment, mixup, all, none)");
+                                       "' (choose from noise, shift, brightness, specaugment, mixup, gain, gauss, roll, contrastive, all, none)");
     }
     pos = comma + 1;
   }
@@ -39,8 +47,12 @@ std::string AugmentOptions::describe() const {
   add(noise.enabled, "noise");
   add(shift.enabled, "shift");
   add(brightness.enabled, "brightness");
-  add(time_mask.enabled || freq_mask.enabled, "specaugment");
+  add((time_mask.enabled || freq_mask.enabled) && masks != 1, "specaugment");
+  add((time_mask.enabled || freq_mask.enabled) && masks == 1, "specaugment(1 mask each)");
   add(mixup.enabled, "mixup");
+  add(gain.enabled, "gain");
+  add(gauss.enabled, "gauss");
+  add(roll.enabled, "roll");
   return s.empty() ? "none" : s;
 }
 
@@ -67,10 +79,16 @@ void Augmenter::augment_raw(std::span<float> w, int mels, int frames, std::mt199
     const float contrast = 1.0f + s / 24.0f * u(rng);
     gain_contrast(w, gain, contrast);
   }
+  if (draw(options_.roll, rng)) {
+    const int k = int(options_.roll.strength);
+    roll_bands(w, mels, frames, std::uniform_int_distribution<int>(-k, k)(rng));
+  }
+  if (draw(options_.gain, rng))
+    gain_contrast(w, options_.gain.strength * std::uniform_real_distribution<float>(-1.0f, 1.0f)(rng), 1.0f);
 }
 
 void Augmenter::augment_normalized(std::span<float> w, int mels, int frames, std::mt19937_64& rng) const {
-  for (int m = 0; m < 2; ++m) {
+  for (int m = 0; m < options_.masks; ++m) {
     if (draw(options_.time_mask, rng)) {
       const int width = std::uniform_int_distribution<int>(1, std::max(1, int(options_.time_mask.strength)))(rng);
       time_mask(w, mels, frames, std::uniform_int_distribution<int>(0, std::max(0, frames - width))(rng), width);
@@ -79,6 +97,11 @@ void Augmenter::augment_normalized(std::span<float> w, int mels, int frames, std
       const int width = std::uniform_int_distribution<int>(1, std::max(1, int(options_.freq_mask.strength)))(rng);
       freq_mask(w, mels, frames, std::uniform_int_distribution<int>(0, std::max(0, mels - width))(rng), width);
     }
+  }
+  if (draw(options_.gauss, rng)) {
+    const float sd = options_.gauss.strength * std::uniform_real_distribution<float>(0.0f, 1.0f)(rng);
+    std::normal_distribution<float> n(0.0f, 1.0f);
+    for (float& v : w) v += sd * n(rng);
   }
 }
 
@@ -112,6 +135,15 @@ void Augmenter::gain_contrast(std::span<float> w, float gain_db, float contrast)
   if (w.empty()) return;
   const double mean = std::accumulate(w.begin(), w.end(), 0.0) / double(w.size());
   for (float& v : w) v = float(mean + (v - mean) * contrast + gain_db);
+}
+
+void Augmenter::roll_bands(std::span<float> w, int mels, int frames, int k) {
+  if (mels <= 0) return;
+  k %= mels;
+  if (k < 0) k += mels;
+  if (k == 0) return;
+  // Band-major rows: rotating whole rows moves band b to b + k.
+  std::rotate(w.begin(), w.begin() + ptrdiff_t(size_t(mels - k) * size_t(frames)), w.end());
 }
 
 void Augmenter::time_mask(std::span<float> w, int mels, int frames, int start, int width) {

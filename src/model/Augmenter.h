@@ -23,8 +23,15 @@ struct AugmentOptions {
   Augmentation time_mask{false, 0.5f, 16.0f};  // SpecAugment: 2 masks, each up to this many frames
   Augmentation freq_mask{false, 0.5f, 12.0f};  // SpecAugment: 2 masks, each up to this many bands
   Augmentation mixup{false, 0.5f, 0.4f};       // Beta(strength, strength) mixing weight
+  // The contrastive recipe's (docs/model-card.md); each drawn for every window by default.
+  Augmentation gain{false, 1.0f, 4.34f};       // gain up to +-strength dB (4.34 dB = +-1 in natural-log power)
+  Augmentation gauss{false, 1.0f, 0.2f};       // Gaussian noise on the normalised window, std up to strength
+  Augmentation roll{false, 1.0f, 3.0f};        // circular roll over mel bands by up to +-strength bands
+  int masks = 2;                               // SpecAugment masks of each kind per window
 
-  // "noise,shift,brightness,specaugment,mixup", "all" or "none". Throws Error(usage) for unknown names.
+  // "noise,shift,brightness,specaugment,mixup", "gain,gauss,roll", "contrastive" (gain, gauss, roll and
+  // one time mask of up to 20 frames and one band mask of up to 12 bands, always), "all" or "none".
+  // Throws Error(usage) for unknown names.
   static AugmentOptions parse(std::string_view list);
   std::string describe() const;  // the enabled names, comma separated ("none" when none)
 };
@@ -50,6 +57,8 @@ class Augmenter {
   static void gain_contrast(std::span<float> window, float gain_db, float contrast);
   static void time_mask(std::span<float> window, int mels, int frames, int start, int width);
   static void freq_mask(std::span<float> window, int mels, int frames, int start, int width);
+  // Content moves k bands up (k < 0: down), wrapping around.
+  static void roll_bands(std::span<float> window, int mels, int frames, int k);
 
  private:
   AugmentOptions options_;

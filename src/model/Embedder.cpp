@@ -26,7 +26,10 @@ Embedder::Embedder(Embedder&&) noexcept = default;
 Embedder& Embedder::operator=(Embedder&&) noexcept = default;
 
 std::string Embedder::kind() const { return "model:" + impl_->model.content_hash; }
-int Embedder::dimension() const { return impl_->model.metadata.embedding_size; }
+int Embedder::dimension() const {
+  const int window = impl_->model.network->window_embedding_size();
+  return impl_->model.metadata.clip_summary == "mean_std" ? 2 * window : window;
+}
 int Embedder::sample_rate() const { return impl_->model.metadata.spectrogram.sample_rate; }
 const ModelMetadata& Embedder::metadata() const { return impl_->model.metadata; }
 const std::vector<std::string>& Embedder::labels() const { return impl_->model.metadata.labels; }

@@ -53,6 +53,10 @@ void to_json(nlohmann::json& j, const ModelMetadata& m) {
                      {"window_frames", m.window_frames},
                      {"eval_windows", m.eval_windows},
                      {"embedding_size", m.embedding_size},
+                     {"pooling", m.pooling},
+                     {"embedding", m.embedding},
+                     {"clip_summary", m.clip_summary},
+                     {"window_hop", m.window_hop},
                      {"labels", m.labels},
                      {"normalization", {{"mean", m.normalization.mean}, {"std", m.normalization.std}}},
                      {"training", m.training}};
@@ -65,9 +69,22 @@ void from_json(const nlohmann::json& j, ModelMetadata& m) {
   m.eval_windows = j.value("eval_windows", 10);
   m.embedding_size = j.at("embedding_size").get<int>();
   m.labels = j.at("labels").get<std::vector<std::string>>();
+  // Absent in models made before these choices existed: the paper's network.
+  m.pooling = j.value("pooling", std::string("mean"));
+  m.embedding = j.value("embedding", std::string("dense"));
+  m.clip_summary = j.value("clip_summary", std::string("mean"));
+  m.window_hop = j.value("window_hop", 0);
+  if ((m.pooling != "mean" && m.pooling != "mean_max") || (m.embedding != "dense" && m.embedding != "pooled") ||
+      (m.clip_summary != "mean" && m.clip_summary != "mean_std") || m.window_hop < 0)
+    throw Error(ExitCode::bad_model, "unknown pooling, embedding, clip summary or window hop in the model's metadata");
   m.normalization.mean = j.at("normalization").at("mean").get<std::vector<float>>();
   m.normalization.std = j.at("normalization").at("std").get<std::vector<float>>();
   m.training = j.value("training", nlohmann::json::object());
+}
+
+int song_vector_size(const ModelMetadata& m, int backbone_channels) {
+  const int window = m.embedding == "pooled" ? backbone_channels * (m.pooling == "mean_max" ? 2 : 1) : m.embedding_size;
+  return m.clip_summary == "mean_std" ? 2 * window : window;
 }
 
 void write_model_file(const std::filesystem::path& path, const ModelMetadata& metadata, std::string_view weights,

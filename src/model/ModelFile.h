@@ -44,12 +44,27 @@ struct ModelMetadata {
   SpectrogramConfig spectrogram;
   int window_frames = 128;        // frames per input window
   int eval_windows = 10;          // most windows spread across a clip when embedding/evaluating
-  int embedding_size = 256;       // width of the penultimate Dense layer = the embedding
+  int embedding_size = 256;       // width of the penultimate Dense layer (the paper's embedding)
+  // What a window's feature map becomes and which layer is the song vector. The paper's network pools
+  // the map by its mean and embeds with the Dense layer; a contrastively pretrained network ships its
+  // pooled features instead (mean and max of the last block: the Dense layer on top of them was trained
+  // for the loss's projection and generalises worse), see docs/model-card.md.
+  std::string pooling = "mean";     // "mean" | "mean_max" (the two concatenated, twice the channels)
+  std::string embedding = "dense";  // "dense" (ReLU output of the Dense layer) | "pooled"
+  // Windows -> clip: their mean, or their mean and standard deviation concatenated ("mean_std"), which
+  // keeps how much a song changes over time.
+  std::string clip_summary = "mean";
+  // 0: up to eval_windows windows spread evenly across a clip; > 0: a window every this many frames
+  // (window_frames / 2 = half-overlapping), still at most eval_windows of them, spread when more.
+  int window_hop = 0;
   std::vector<std::string> labels;  // empty for a backbone-only (e.g. self-supervised) model
   Normalization normalization;
   nlohmann::json training = nlohmann::json::object();  // summary: data, options, history, test metrics
 };
 void to_json(nlohmann::json& j, const ModelMetadata& m);
+// Floats in a song vector of this model: the window embedding's width (the Dense layer's, or the pooled
+// features' given the backbone's output channels), doubled by a mean_std clip summary.
+int song_vector_size(const ModelMetadata& m, int backbone_channels);
 void from_json(const nlohmann::json& j, ModelMetadata& m);
 
 struct ModelFileContents {

@@ -9,23 +9,51 @@ namespace soundalike::model {
 
 namespace nn = torch::nn;
 
+HeadSpec HeadSpec::of(const ModelMetadata& m) {
+  HeadSpec h;
+  h.embedding_size = m.embedding_size;
+  h.num_labels = int(m.labels.size());
+  h.pooling = m.pooling;
+  h.pooled_embedding = m.embedding == "pooled";
+  return h;
+}
+
 NetworkImpl::NetworkImpl(std::shared_ptr<BackboneImpl> backbone, int embedding_size, int num_labels, double dropout)
-    : backbone_(std::move(backbone)), embedding_size_(embedding_size), num_labels_(num_labels) {
+    : NetworkImpl(std::move(backbone), HeadSpec{embedding_size, num_labels, "mean", false, dropout}) {}
+
+NetworkImpl::NetworkImpl(std::shared_ptr<BackboneImpl> backbone, const HeadSpec& head)
+    : backbone_(std::move(backbone)), embedding_size_(head.embedding_size), num_labels_(head.num_labels) {
+  if (head.pooling != "mean" && head.pooling != "mean_max")
+    throw Error(ExitCode::usage, "unknown pooling '" + head.pooling + "' (choose mean or mean_max)");
+  mean_max_ = head.pooling == "mean_max";
+  pooled_embedding_ = head.pooled_embedding;
+  pooled_size_ = backbone_->out_channels() * (mean_max_ ? 2 : 1);
   register_module("backbone", backbone_);
-  embed_ = register_module("embed", nn::Linear(backbone_->out_channels(), embedding_size));
-  dropout_ = register_module("dropout", nn::Dropout(dropout));
-  if (num_labels > 0) classify_ = register_module("classify", nn::Linear(embedding_size, num_labels));
+  embed_ = register_module("embed", nn::Linear(pooled_size_, embedding_size_));
+  dropout_ = register_module("dropout", nn::Dropout(head.dropout));
+  if (num_labels_ > 0) classify_ = register_module("classify", nn::Linear(embedding_size_, num_labels_));
 }
 
 torch::Tensor NetworkImpl::pooled_features(const torch::Tensor& x) {
   auto f = backbone_->forward(x);
-  return f.dim() == 4 ? f.mean({2, 3}) : f;
+  if (f.dim() != 4) return f;
+  if (!mean_max_) return f.mean({2, 3});
+  return torch::cat({f.mean({2, 3}), f.amax({2, 3})}, 1);
 }
+
+torch::Tensor NetworkImpl::hidden(const torch::Tensor& pooled) { return torch::relu(embed_(pooled)); }
 
 NetworkOutput NetworkImpl::forward(const torch::Tensor& x) {
   NetworkOutput out;
-  out.embedding = torch::relu(embed_(pooled_features(x)));
-  if (classify_) out.logits = classify_(dropout_(out.embedding));
+  auto pooled = pooled_features(x);
+  // A pooled-embedding network pretrained without labels never trained its Dense layer: skip it then.
+  if (pooled_embedding_ && !classify_) {
+    out.embedding = pooled;
+    return out;
+  }
+  auto h = hidden(pooled);
+  out.embedding = pooled_embedding_ ? pooled : h;
+  if (classify_) out.logits = classify_(dropout_(h));
   return out;
 }
 
@@ -67,7 +95,7 @@ Network build_network(const ModelMetadata& m, const std::string& torchscript) {
   } else {
     backbone = make_backbone(m.backbone);
   }
-  return Network(backbone, m.embedding_size, int(m.labels.size()));
+  return Network(backbone, HeadSpec::of(m));
 }
 
 LoadedModel load_model(const std::filesystem::path& path) {
@@ -130,7 +158,7 @@ torch::Tensor clip_windows(std::span<const Spectrogram* const> clips, const Mode
   std::vector<std::pair<size_t, int>> windows;
   for (size_t c = 0; c < clips.size(); ++c) {
     if (clips[c]->n_mels != mels) throw Error(ExitCode::internal, "spectrogram band count differs from the model's");
-    for (int s : window_starts(clips[c]->n_frames, frames, m.eval_windows)) windows.emplace_back(c, s);
+    for (int s : clip_window_starts(clips[c]->n_frames, m)) windows.emplace_back(c, s);
   }
   auto x = torch::empty({int64_t(windows.size()), 1, mels, frames});
   float* data = x.data_ptr<float>();
@@ -158,7 +186,14 @@ ClipOutputs run_clips(NetworkImpl& net, std::span<const Spectrogram* const> clip
   auto counts = torch::zeros({int64_t(clips.size()), 1}).index_add_(0, idx, torch::ones({n, 1}));
   ClipOutputs r;
   auto e = torch::cat(emb);
-  r.embeddings = torch::zeros({int64_t(clips.size()), e.size(1)}).index_add_(0, idx, e) / counts;
+  auto mean = torch::zeros({int64_t(clips.size()), e.size(1)}).index_add_(0, idx, e) / counts;
+  if (m.clip_summary == "mean_std") {
+    auto centred = e - mean.index_select(0, idx);
+    auto var = torch::zeros_like(mean).index_add_(0, idx, centred * centred) / counts;
+    r.embeddings = torch::cat({mean, var.sqrt()}, 1);
+  } else {
+    r.embeddings = mean;
+  }
   if (!log.empty()) {
     auto l = torch::cat(log);
     r.logits = torch::zeros({int64_t(clips.size()), l.size(1)}).index_add_(0, idx, l) / counts;

@@ -17,8 +17,18 @@
 namespace soundalike::model {
 
 struct NetworkOutput {
-  torch::Tensor embedding;  // [N, embedding_size], after ReLU
+  torch::Tensor embedding;  // [N, window_embedding_size()]: the Dense layer after ReLU, or the pooled features
   torch::Tensor logits;     // [N, labels], undefined for a backbone-only model
+};
+
+// The head's shape: how the feature map is pooled and which layer is the embedding (ModelMetadata).
+struct HeadSpec {
+  int embedding_size = 256;
+  int num_labels = 0;               // 0: a backbone-only model (no classifier), e.g. for pretraining
+  std::string pooling = "mean";     // "mean" | "mean_max"
+  bool pooled_embedding = false;    // the embedding is the pooled features, not the Dense layer
+  double dropout = 0.5;
+  static HeadSpec of(const ModelMetadata& m);
 };
 
 class NetworkImpl : public torch::nn::Module {
@@ -26,9 +36,15 @@ class NetworkImpl : public torch::nn::Module {
   // num_labels == 0 builds a backbone-only model (embedding layer, no classifier), e.g. for
   // self-supervised pretraining.
   NetworkImpl(std::shared_ptr<BackboneImpl> backbone, int embedding_size, int num_labels, double dropout = 0.5);
+  NetworkImpl(std::shared_ptr<BackboneImpl> backbone, const HeadSpec& head);
 
   NetworkOutput forward(const torch::Tensor& x);  // x: [N, 1, mels, frames], normalised
-  torch::Tensor pooled_features(const torch::Tensor& x);  // [N, backbone channels]
+  torch::Tensor pooled_features(const torch::Tensor& x);  // [N, pooled_size()]
+  // The Dense layer's ReLU output on pooled features (what the classifier reads).
+  torch::Tensor hidden(const torch::Tensor& pooled);
+  int pooled_size() const { return pooled_size_; }
+  int window_embedding_size() const { return pooled_embedding_ ? pooled_size_ : embedding_size_; }
+  bool pooled_embedding() const { return pooled_embedding_; }
 
   BackboneImpl& backbone() { return *backbone_; }
   std::shared_ptr<BackboneImpl> backbone_ptr() { return backbone_; }
@@ -51,6 +67,8 @@ class NetworkImpl : public torch::nn::Module {
   torch::nn::Linear embed_{nullptr}, classify_{nullptr};
   torch::nn::Dropout dropout_{nullptr};
   int embedding_size_, num_labels_;
+  bool mean_max_ = false, pooled_embedding_ = false;
+  int pooled_size_ = 0;
   bool frozen_ = false;
 };
 TORCH_MODULE(Network);
@@ -81,8 +99,11 @@ PretrainedBackbone load_backbone_weights(const std::filesystem::path& path, int 
 // receives, for each window, the index of its clip.
 torch::Tensor clip_windows(std::span<const Spectrogram* const> clips, const ModelMetadata& m, std::vector<int64_t>& owner);
 
+
 struct ClipOutputs {
-  torch::Tensor embeddings;  // [clips, embedding_size]: mean of the windows' embeddings
+  // [clips, song vector size]: the mean of the windows' embeddings, followed by their standard deviation
+  // for a mean_std clip summary
+  torch::Tensor embeddings;
   torch::Tensor logits;      // [clips, labels]: mean of the windows' logits (undefined without labels)
 };
 // Inference over whole clips in batches of at most `max_batch` windows; the network must be in eval mode.

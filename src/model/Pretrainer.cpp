@@ -116,19 +116,30 @@ HeadFit fit_head(NetworkImpl& net, const PreparedData& data, const ModelMetadata
       y.push_back(data.dataset.label_index(data.dataset.clips[train[c]].label));
     }
   }
+  // What stays fixed: the Dense layer's output when it is the (frozen) embedding, else the pooled
+  // features, with the Dense layer learning together with the output layer.
+  const bool dense_learns = net.pooled_embedding();
   torch::Tensor features;
   {
     torch::NoGradGuard no_grad;
     net.eval();
     std::vector<torch::Tensor> parts;
-    for (int64_t at = 0; at < x.size(0); at += 64) parts.push_back(net.forward(x.slice(0, at, std::min(x.size(0), at + 64))).embedding);
+    for (int64_t at = 0; at < x.size(0); at += 64) {
+      auto pooled = net.pooled_features(x.slice(0, at, std::min(x.size(0), at + 64)));
+      parts.push_back(dense_learns ? pooled : net.hidden(pooled));
+    }
     features = torch::cat(parts);
   }
   auto target = torch::tensor(y, torch::kLong);
   auto& head = net.classifier();
-  torch::optim::AdamW opt(head->parameters(), torch::optim::AdamWOptions(1e-2).weight_decay(1e-4));
+  std::vector<torch::Tensor> learn = head->parameters();
+  if (dense_learns)
+    for (auto& p : net.embedding_layer()->parameters()) learn.push_back(p);
+  torch::optim::AdamW opt(learn, torch::optim::AdamWOptions(1e-2).weight_decay(1e-4));
+  auto drop = [](const torch::Tensor& t) { return F::dropout(t, F::DropoutFuncOptions().p(0.5).training(true)); };
   for (int step = 0; step < o.head_epochs; ++step) {
-    auto loss = F::cross_entropy(head(F::dropout(features, F::DropoutFuncOptions().p(0.5).training(true))), target);
+    auto h = dense_learns ? net.hidden(features) : features;
+    auto loss = F::cross_entropy(head(drop(h)), target);
     opt.zero_grad();
     loss.backward();
     opt.step();
@@ -171,17 +182,22 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
   meta.window_frames = o.window_frames;
   meta.eval_windows = o.eval_windows;
   meta.embedding_size = o.embedding_size;
+  meta.pooling = o.pooling;
+  meta.embedding = o.pooled_embedding ? "pooled" : "dense";
+  meta.clip_summary = o.clip_summary;
+  meta.window_hop = o.window_hop;
   {
     std::vector<const Spectrogram*> all;
     for (const auto& s : d.tracks) all.push_back(&s);
-    meta.normalization = compute_normalization(all, d.config.n_mels);
+    meta.normalization = compute_normalization(all, d.config.n_mels, o.global_normalization);
   }
   auto backbone = make_backbone(o.backbone);
   meta.backbone = backbone->spec();
-  Network net(backbone, o.embedding_size, 0);
+  Network net(backbone, HeadSpec::of(meta));
+  const int64_t width = net->window_embedding_size();
   torch::nn::Sequential projection{nullptr};
   if (o.projection_size > 0)
-    projection = torch::nn::Sequential(torch::nn::Linear(o.embedding_size, o.embedding_size), torch::nn::ReLU(),
+    projection = torch::nn::Sequential(torch::nn::Linear(width, o.embedding_size), torch::nn::ReLU(),
                                        torch::nn::Linear(o.embedding_size, o.projection_size));
 
   PretrainResult result;
@@ -196,7 +212,7 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
   if (o.labeled_weight > 0 && d.labeled) {
     labeled_train = d.labeled->split.train;
     labeled_train.insert(labeled_train.end(), d.labeled->split.validation.begin(), d.labeled->split.validation.end());
-    genre_head = torch::nn::Linear(o.embedding_size, int64_t(d.labeled->dataset.labels.size()));
+    genre_head = torch::nn::Linear(width, int64_t(d.labeled->dataset.labels.size()));
     for (auto& p : genre_head->parameters()) params.push_back(p);
   }
   std::vector<int64_t> group_of_track(d.tracks.size(), 0);
@@ -230,12 +246,19 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
                           {"augment", o.augment.describe()},
                           {"seed", o.seed},
                           {"epochs_requested", o.epochs},
+                          {"stop_after", o.stop_after},
                           {"passes_per_epoch", o.passes_per_epoch},
                           {"batch_tracks", batch},
                           {"temperature", o.temperature},
                           {"group_weight", o.group_weight},
                           {"labeled_weight", o.labeled_weight},
                           {"projection_size", o.projection_size},
+                          {"pooling", o.pooling},
+                          {"embedding", meta.embedding},
+                          {"clip_summary", o.clip_summary},
+                          {"window_hop", o.window_hop},
+                          {"normalization", o.global_normalization ? "global" : "per band"},
+                          {"weight_decay", o.weight_decay},
                           {"learning_rate", o.learning_rate},
                           {"selected_on", o.keep_last ? "last epoch" : "mean of L2 and cosine P@10 on the validation clips"},
                           {"best_epoch", result.best_epoch},
@@ -334,6 +357,7 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
       save_model(out, meta, *net);  // backbone-only: Ctrl-C from here on keeps this one
     }
     if (o.time_limit_s > 0 && std::chrono::duration<double>(clock::now() - t0).count() > o.time_limit_s) break;
+    if (o.stop_after > 0 && epoch >= o.stop_after) break;
   }
   result.pretrain_seconds = std::chrono::duration<double>(clock::now() - t0).count();
   result.windows_per_second = train_time > 0 ? windows_trained / train_time : 0;
@@ -351,14 +375,14 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
     // The same backbone and embedding layer, now with the paper's output layer on top; only that layer
     // learns, so the embedding validated above is exactly what ships.
     meta.labels = d.labeled->dataset.labels;
-    Network full(net->backbone_ptr(), o.embedding_size, int(meta.labels.size()));
-    {
+    Network full(net->backbone_ptr(), HeadSpec::of(meta));
+    full->freeze_backbone();
+    if (!o.pooled_embedding) {
       torch::NoGradGuard no_grad;
       full->embedding_layer()->weight.copy_(net->embedding_layer()->weight);
       full->embedding_layer()->bias.copy_(net->embedding_layer()->bias);
+      for (auto& p : full->embedding_layer()->parameters()) p.set_requires_grad(false);
     }
-    full->freeze_backbone();
-    for (auto& p : full->embedding_layer()->parameters()) p.set_requires_grad(false);
     const HeadFit fit = fit_head(*full, *d.labeled, meta, o);
     s["labels"] = {{"labels", fit.labels},
                    {"meaning", "closest generated genre (the labeled corpus), not a real-music genre classifier"},

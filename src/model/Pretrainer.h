@@ -34,6 +34,14 @@ struct PretrainOptions {
   BackboneSpec backbone;       // compact by default
   int embedding_size = 256;    // the Dense layer whose ReLU output is the embedding
   int projection_size = 128;   // Dense(embedding)->ReLU->Dense(this) used only for the loss; 0 = loss on the embedding
+  // The shape of what ships (ModelMetadata): pooling of the last block, whether the embedding is the
+  // pooled features (the Dense layer then only serves an output layer fitted on --labels), how a clip's
+  // windows are summarised and how far apart they are; and the input normalisation (per band or global).
+  std::string pooling = "mean";
+  bool pooled_embedding = false;
+  std::string clip_summary = "mean";
+  int window_hop = 0;
+  bool global_normalization = false;
   int window_frames = 128;
   int eval_windows = 10;
   int epochs = 12;             // also the length of the cosine learning-rate schedule
@@ -59,6 +67,10 @@ struct PretrainOptions {
   int threads = 0;             // torch intra-op threads; 0 = all cores
   AugmentOptions augment;
   double time_limit_s = 0;     // stop after the epoch that crosses it (0 = none)
+  // Stop after this epoch (0 = run all `epochs`); the schedule still spans `epochs`, so a run stopped
+  // here equals the first epochs of the full one (the shipped model's recipe stops early: its
+  // validation score had peaked, docs/model-card.md).
+  int stop_after = 0;
   int head_epochs = 300;       // full-batch steps fitting the output layer on frozen embeddings
   int head_windows_per_clip = 8;
   bool progress = true;

@@ -112,6 +112,8 @@ TrainResult train_model(const PreparedData& d, const TrainOptions& o, const std:
       // The pretrained backbone learnt on inputs normalised with its own statistics; feeding it
       // differently scaled bands would shift every feature it computes.
       meta.normalization = pre.source->normalization;
+      // The head reads the backbone's features pooled the way it was pretrained to make them useful.
+      meta.pooling = pre.source->pooling;
     }
   } else {
     if (o.freeze_backbone) throw Error(ExitCode::usage, "--freeze-backbone needs --backbone-weights FILE");
@@ -119,7 +121,7 @@ TrainResult train_model(const PreparedData& d, const TrainOptions& o, const std:
     backbone = make_backbone(o.backbone);
     meta.backbone = backbone->spec();
   }
-  Network net(backbone, o.embedding_size, int(meta.labels.size()));
+  Network net(backbone, HeadSpec::of(meta));
   if (o.freeze_backbone || meta.backbone.name == "torchscript") net->freeze_backbone();
 
   TrainResult result;

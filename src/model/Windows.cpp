@@ -23,6 +23,18 @@ std::vector<int> window_starts(int n_frames, int window, int max_windows) {
   return starts;
 }
 
+std::vector<int> clip_window_starts(int n_frames, const ModelMetadata& m) {
+  if (m.window_hop <= 0) return window_starts(n_frames, m.window_frames, m.eval_windows);
+  const int last = n_frames - m.window_frames;
+  if (last <= 0) return {0};
+  const int count = last / m.window_hop + 1;
+  // More hops than eval_windows allows: the same count spread evenly instead.
+  if (count > m.eval_windows) return window_starts(n_frames, m.window_frames, m.eval_windows);
+  std::vector<int> starts;
+  for (int i = 0; i < count; ++i) starts.push_back(i * m.window_hop);
+  return starts;
+}
+
 void copy_window(const Spectrogram& s, int start, int window, const Normalization& norm, std::span<float> out) {
   const int mels = s.n_mels;
   if (out.size() != size_t(mels) * size_t(window) || norm.mean.size() != size_t(mels))
@@ -59,7 +71,7 @@ void normalize_window(std::span<float> window, int frames, const Normalization& 
   }
 }
 
-Normalization compute_normalization(std::span<const Spectrogram* const> spectrograms, int n_mels) {
+Normalization compute_normalization(std::span<const Spectrogram* const> spectrograms, int n_mels, bool global) {
   std::vector<double> sum(size_t(n_mels), 0.0), sq(size_t(n_mels), 0.0);
   double count = 0;
   for (const Spectrogram* s : spectrograms) {
@@ -70,6 +82,15 @@ Normalization compute_normalization(std::span<const Spectrogram* const> spectrog
         sq[size_t(b)] += double(v) * v;
       }
     count += s->n_frames;
+  }
+  if (global) {
+    for (int b = 1; b < n_mels; ++b) {
+      sum[0] += sum[size_t(b)];
+      sq[0] += sq[size_t(b)];
+    }
+    count *= n_mels;
+    std::fill(sum.begin() + 1, sum.end(), sum[0]);
+    std::fill(sq.begin() + 1, sq.end(), sq[0]);
   }
   Normalization n;
   n.mean.resize(size_t(n_mels));

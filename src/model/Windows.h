@@ -15,6 +15,10 @@ namespace soundalike::model {
 // window gives one window at 0 (padded by copy_window).
 std::vector<int> window_starts(int n_frames, int window, int max_windows);
 
+// Start frames of the windows a model reads a clip of n_frames as: every window_hop frames when the
+// model sets a hop (at most eval_windows of them, else that many spread evenly), else window_starts.
+std::vector<int> clip_window_starts(int n_frames, const ModelMetadata& m);
+
 // A uniformly random start frame for one window of `window` frames in a clip of `n_frames` (0 when the
 // clip is not longer than a window); one draw from `rng`, none for short clips.
 int random_window_start(int n_frames, int window, std::mt19937_64& rng);
@@ -29,7 +33,8 @@ void copy_raw_window(const Spectrogram& s, int start, int window, std::span<floa
 void normalize_window(std::span<float> window, int frames, const Normalization& norm);
 
 // Per-band mean and standard deviation over all frames of all given spectrograms (std floored so a
-// constant band does not divide by zero).
-Normalization compute_normalization(std::span<const Spectrogram* const> spectrograms, int n_mels);
+// constant band does not divide by zero). `global`: one mean and one deviation over all bands, repeated
+// for each band, which keeps the spectrum's tilt (the contrastive recipe's choice).
+Normalization compute_normalization(std::span<const Spectrogram* const> spectrograms, int n_mels, bool global = false);
 
 }  // namespace soundalike::model

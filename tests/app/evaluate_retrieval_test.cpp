@@ -41,6 +41,41 @@ TEST(EvaluateRetrieval, MfccFindsTheSameStyleFarAboveRandom) {
   EXPECT_GE(mp.at("p_at_1").get<double>(), 0.7);
 }
 
+// Issue 14: evaluate-retrieval with no options scores exactly what `index` + `similar` rank by with no
+// options (feature kind, normalisation, fusion and its weight). Every song of a small labelled library
+// is queried with `similar -k 1`; the share whose nearest song has its label must be the P@1 that
+// evaluate-retrieval reports for the same files (songs shorter than the 30 s clip are read whole by
+// both, and with fewer songs than the MP sample the statistics are the same).
+TEST(EvaluateRetrieval, DefaultScoresWhatIndexAndSimilarRankBy) {
+  test::TempDir dir;
+  make_tree(dir / "data", 3);
+  const auto eval = scores(dir / "data", "");
+  EXPECT_EQ(eval.at("features"), "default");
+  EXPECT_EQ(eval.at("normalize"), "mp");
+  const std::string kind = eval.at("kind").get<std::string>();
+  EXPECT_EQ(kind.rfind("fusion:", 0), 0u) << kind;  // the shipped model is in the source tree
+  EXPECT_TRUE(eval.at("fusion_weight").is_number());
+  ASSERT_EQ(eval.at("parts").size(), 2u);
+
+  const auto db = (dir / "lib.db").string();
+  const auto indexed = test::run_cli("index " + test::quote((dir / "data").string()) + " --db " + test::quote(db));
+  ASSERT_EQ(indexed.exit_code, 0) << indexed.err;
+  int hits = 0, songs = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(dir / "data")) {
+    if (!entry.is_regular_file()) continue;
+    const auto r = test::run_cli("similar " + test::quote(entry.path().string()) + " --db " + test::quote(db) + " -k 1 --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j.at("query").at("kind"), kind);
+    EXPECT_EQ(j.at("query").at("normalize"), "mp");
+    const fs::path nearest = j.at("results").at(0).at("path").get<std::string>();
+    hits += nearest.parent_path().filename() == entry.path().parent_path().filename();
+    ++songs;
+  }
+  ASSERT_EQ(songs, 12);
+  EXPECT_DOUBLE_EQ(eval.at("p_at_1").get<double>(), double(hits) / songs);
+}
+
 TEST(EvaluateRetrieval, BadFilesAreSkippedAndListed) {
   test::TempDir dir;
   make_tree(dir / "data", 3);

@@ -33,6 +33,39 @@ TEST(Augmenter, ShiftMovesContentByK) {
   }
 }
 
+TEST(Augmenter, RollMovesBandsByK) {
+  for (int k : {2, -3, 0, kMels + 1}) {
+    SCOPED_TRACE(k);
+    const auto in = ramp_window();
+    auto out = in;
+    Augmenter::roll_bands(out, kMels, kFrames, k);
+    for (int b = 0; b < kMels; ++b)
+      for (int t = 0; t < kFrames; ++t) {
+        const int to = ((b + k) % kMels + kMels) % kMels;
+        EXPECT_EQ(out[size_t(to * kFrames + t)], in[size_t(b * kFrames + t)]);
+      }
+  }
+}
+
+// "contrastive": gain, Gaussian noise and a band roll on every window, one mask of each kind.
+TEST(Augmenter, ContrastivePresetChangesEveryWindowReproducibly) {
+  const AugmentOptions o = AugmentOptions::parse("contrastive");
+  EXPECT_TRUE(o.gain.enabled && o.gauss.enabled && o.roll.enabled && o.time_mask.enabled && o.freq_mask.enabled);
+  EXPECT_EQ(o.masks, 1);
+  EXPECT_FALSE(o.noise.enabled || o.shift.enabled || o.brightness.enabled || o.mixup.enabled);
+  const Augmenter a(o);
+  std::mt19937_64 r1(7), r2(7);
+  for (int i = 0; i < 20; ++i) {
+    auto w1 = ramp_window(), w2 = ramp_window();
+    a.augment_raw(w1, kMels, kFrames, r1);
+    a.augment_normalized(w1, kMels, kFrames, r1);
+    a.augment_raw(w2, kMels, kFrames, r2);
+    a.augment_normalized(w2, kMels, kFrames, r2);
+    EXPECT_EQ(w1, w2);
+    EXPECT_NE(w1, ramp_window());
+  }
+}
+
 TEST(Augmenter, TimeMaskZeroesItsFramesOnly) {
   auto w = std::vector<float>(kMels * kFrames, 1.0f);
   Augmenter::time_mask(w, kMels, kFrames, 10, 4);

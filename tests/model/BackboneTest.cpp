@@ -35,6 +35,29 @@ TEST(Backbone, CompactIsWellUnderAMillionParameters) {
   EXPECT_GT(n, 10000);
 }
 
+// The contrastive recipe's network (docs/model-card.md): four double-conv blocks of 16/32/64/128
+// channels, about 0.29 M parameters; mean+max pooling makes its embedding 256 wide.
+TEST(Backbone, Conv4HasTheRecipesShape) {
+  torch::NoGradGuard no_grad;
+  auto b = make_backbone({"conv4", 1, 0});
+  b->eval();
+  EXPECT_EQ(b->out_channels(), 128);
+  const int64_t params = keras_parameter_count(*b);
+  EXPECT_GT(params, 280000);
+  EXPECT_LT(params, 300000);
+  auto y = b->forward(torch::randn({2, 1, 96, 128}));
+  EXPECT_EQ(y.sizes(), (std::vector<int64_t>{2, 128, 6, 8}));
+  Network net(b, HeadSpec{256, 0, "mean_max", true});
+  net->eval();
+  auto x = torch::randn({3, 1, 96, 128});
+  auto out = net->forward(x);
+  ASSERT_EQ(out.embedding.sizes(), (std::vector<int64_t>{3, 256}));
+  EXPECT_FALSE(out.logits.defined());
+  auto map = b->forward(x);
+  EXPECT_TRUE(out.embedding.slice(1, 0, 128).allclose(map.mean({2, 3})));
+  EXPECT_TRUE(out.embedding.slice(1, 128, 256).allclose(map.amax({2, 3})));
+}
+
 struct ShapeCase {
   std::string name;
   int size;          // square test input (tiny, to stay fast)

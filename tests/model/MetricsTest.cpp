@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "common/Error.h"
 #include "model/Metrics.h"
 #include "model/Windows.h"
@@ -79,6 +81,33 @@ TEST(Windows, StartsSpreadAcrossTheClip) {
   EXPECT_EQ(window_starts(100, 128, 10), (std::vector<int>{0}));
   EXPECT_EQ(window_starts(300, 128, 10), (std::vector<int>{0, 86, 172}));
   EXPECT_EQ(window_starts(1292, 128, 1), (std::vector<int>{582}));
+}
+
+TEST(Windows, HopGivesHalfOverlappingWindowsUpToTheCap) {
+  ModelMetadata m;
+  m.window_frames = 128;
+  m.window_hop = 64;
+  m.eval_windows = 32;
+  EXPECT_EQ(clip_window_starts(300, m), (std::vector<int>{0, 64, 128}));
+  EXPECT_EQ(clip_window_starts(100, m), (std::vector<int>{0}));
+  EXPECT_EQ(clip_window_starts(1292, m).size(), 19u);  // a 30 s clip at hop 512
+  m.eval_windows = 4;                                  // more hops than allowed: spread instead
+  EXPECT_EQ(clip_window_starts(1292, m), window_starts(1292, 128, 4));
+  m.window_hop = 0;
+  EXPECT_EQ(clip_window_starts(1292, m), window_starts(1292, 128, 4));
+}
+
+TEST(Windows, GlobalNormalisationIsOneMeanAndDeviation) {
+  Spectrogram s;
+  s.n_mels = 2;
+  s.n_frames = 2;
+  s.data = {0, 2, 4, 6};
+  std::vector<const Spectrogram*> all = {&s};
+  auto n = compute_normalization(all, 2, true);
+  EXPECT_FLOAT_EQ(n.mean[0], 3.0f);
+  EXPECT_FLOAT_EQ(n.mean[1], 3.0f);
+  EXPECT_FLOAT_EQ(n.std[0], std::sqrt(5.0f));
+  EXPECT_FLOAT_EQ(n.std[1], std::sqrt(5.0f));
 }
 
 TEST(Windows, NormalisesPerBandAndPadsWithTheFloor) {

@@ -77,6 +77,52 @@ TEST(Pretrainer, ContrastiveLossFallsAndTheModelEmbedsAndClassifies) {
   EXPECT_EQ(e.classify(clip, 4).size(), 4u);
 }
 
+// The contrastive recipe of the shipped model (docs/model-card.md): conv4 backbone, mean+max pooling of
+// its last block as the embedding (2 x 8w numbers), mean and deviation over half-overlapping windows
+// (twice that per song), global standardisation, the "contrastive" augmentations. A tiny run writes a
+// model whose song vector has exactly that documented width, embeds deterministically and still has the
+// paper's classifier head (fitted on the labeled clips) for `classify`.
+TEST(Pretrainer, PooledMeanStdRecipeHasTheDocumentedWidth) {
+  test::TempDir dir;
+  const PretrainData d = tiny_data(dir, 3, 4.0);
+  PretrainOptions o = tiny_options();
+  o.backbone = {"conv4", 1, 4};
+  o.pooling = "mean_max";
+  o.pooled_embedding = true;
+  o.clip_summary = "mean_std";
+  o.window_hop = 32;
+  o.global_normalization = true;
+  o.epochs = 2;
+  o.augment = AugmentOptions::parse("contrastive");
+  const PretrainResult r = pretrain_model(d, o, dir / "pooled.model");
+  ASSERT_EQ(r.history.size(), 2u);
+  ASSERT_TRUE(r.head);
+
+  Embedder e(dir / "pooled.model");
+  EXPECT_EQ(e.metadata().embedding, "pooled");
+  EXPECT_EQ(e.metadata().clip_summary, "mean_std");
+  EXPECT_EQ(e.metadata().window_hop, 32);
+  // 8w = 32 channels, mean and max = 64 per window, mean and deviation over windows = 128 per song.
+  EXPECT_EQ(e.dimension(), 128);
+  const auto& norm = e.metadata().normalization;
+  for (size_t b = 1; b < norm.mean.size(); ++b) {
+    EXPECT_EQ(norm.mean[b], norm.mean[0]);
+    EXPECT_EQ(norm.std[b], norm.std[0]);
+  }
+  const auto clip = test::generated_clip(1, 4.0, 22050, 99);
+  const auto v = e.extract(clip);
+  ASSERT_EQ(v.size(), 128u);
+  EXPECT_EQ(v, e.extract(clip));
+  // The deviation half is non-negative and, over several windows of changing music, not all zero.
+  double spread = 0;
+  for (size_t i = 64; i < 128; ++i) {
+    ASSERT_GE(v[i], 0.0f);
+    spread += v[i];
+  }
+  EXPECT_GT(spread, 0.0);
+  EXPECT_EQ(e.classify(clip, 4).size(), 4u);
+}
+
 // Supervised contrast over the tracks' folders pulls a folder's tracks together: with the folders as the
 // validation labels it retrieves them perfectly, where per-track contrast alone does not (0.92 here).
 // The genre task trained alongside, with the last epoch kept, is recorded in the model and leaves a

@@ -1,0 +1,86 @@
+#pragma once
+// Search over fused vectors (features/FusedExtractor.h): each part keeps its own index and distance
+// (the CNN's cosine, the timbre model's divergence), each part's distance is rescaled by mutual
+// proximity with its own per-song statistics, and songs are ranked by the weighted sum
+//   w * MP_first + (1 - w) * MP_second.
+// MP first, because a divergence and an embedding distance live on unrelated scales; MP maps both to
+// [0, 1] and removes each part's hubs before they are mixed. evaluate-retrieval scores the same sum
+// (fused_distance_matrix), so what it reports is what `similar` ranks by.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "features/FusedExtractor.h"
+#include "index/MutualProximity.h"
+#include "index/PairDistance.h"
+#include "index/SongIndex.h"
+#include "index/TimbreSongIndex.h"
+
+namespace soundalike {
+
+// The weight of the first part (the CNN) when nobody chooses: chosen on the training packages only
+// (docs/benchmarks.md, issue 14).
+inline constexpr double kDefaultFusionWeight = 0.3;
+
+// One part of a fused vector: where it lies in the vector and how its songs are compared.
+struct FusionPart {
+  std::string kind;
+  size_t offset = 0, size = 0;
+  Metric metric = Metric::cosine;  // embeddings are compared by cosine; timbre kinds ignore it
+  PairDistance distance;
+  std::string stats_key;           // the metric name its statistics are stored under
+};
+// Throws Error(bad_data) when `dimension` is too small for the kind's first part.
+std::vector<FusionPart> fusion_parts(const FusedKind& kind, size_t dimension);
+
+// The full leave-one-out fused distance matrix of n fused vectors (row-major, n x dimension): per part
+// the pairwise distances, MP over all items, then the weighted sum.
+std::vector<float> fused_distance_matrix(const FusedKind& kind, std::span<const float> vectors, size_t n,
+                                         double first_weight, int jobs = 0);
+
+struct FusedIndexOptions {
+  double first_weight = kDefaultFusionWeight;
+  // Each part's raw nearest this many songs (at least k) form the candidate pool; libraries up to
+  // `exhaustive` songs are ranked whole (exact).
+  size_t candidates = 500;
+  size_t exhaustive = 5000;
+  TimbreIndexOptions timbre;
+  FaissIndexOptions faiss;
+};
+
+// Per part: the stored statistics of the library's songs, and the sample (row-major fused vectors) that
+// a query's statistics are estimated from.
+struct FusedMpData {
+  std::vector<std::unordered_map<int64_t, DistanceStats>> stats;  // one map per part
+  std::vector<float> sample;
+};
+
+class FusedSongIndex final : public SongIndex {
+ public:
+  FusedSongIndex(const FusedKind& kind, int dimension, FusedMpData mp, FusedIndexOptions options);
+  int dimension() const override { return dimension_; }
+  Metric metric() const override { return Metric::l2; }
+  size_t size() const override { return ids_.size(); }
+  std::string type() const override { return "fused"; }
+  void add(std::span<const int64_t> ids, std::span<const float> vectors) override;
+  // Distances are the fused MP distances, in [0, 1].
+  std::vector<Neighbor> search(std::span<const float> query, int k) const override;
+  void save(const std::filesystem::path& path) const override;
+
+ private:
+  DistanceStats query_stats(size_t part, std::span<const float> query) const;
+  std::vector<FusionPart> parts_;
+  int dimension_;
+  FusedMpData mp_;
+  FusedIndexOptions options_;
+  std::vector<std::unique_ptr<SongIndex>> part_indexes_;
+  std::vector<int64_t> ids_;
+  std::vector<float> vectors_;
+  std::unordered_map<int64_t, size_t> row_of_;
+};
+
+}  // namespace soundalike
