@@ -15,7 +15,7 @@
 #include "index/ClipEmbedding.h"
 #include "index/LibraryProximity.h"
 #include "index/PairDistance.h"
-#include "index/RetrievalEvaluation.h"
+#include "retrieval/RetrievalEvaluation.h"
 #include "model/Dataset.h"
 
 namespace soundalike::app {
