@@ -16,7 +16,7 @@
 #include "common/Parallel.h"
 #include "features/TimbreExtractor.h"
 #include "index/PairDistance.h"
-#include "index/RetrievalEvaluation.h"
+#include "retrieval/RetrievalEvaluation.h"
 #include "features/MfccExtractor.h"
 #include "index/LibraryProximity.h"
 #include "model/Dataset.h"

@@ -4,7 +4,7 @@
 #
 #   bench/vs-musly.sh       # build/, the held-out packages of scripts/music-split.sh, /var/tmp/musly/musly-eval
 #   MODEL=path/to.model bench/vs-musly.sh   # the CNN rows with another model than the shipped one
-# Environment: BUILD (build), MUSLY, HELDOUT, WORK (/tmp/vs-musly), JOBS (2), MODEL (default:
+# Environment: BUILD (build), MUSLY, HELDOUT, WORK (/tmp/vs-musly), JOBS (2), CORPORA ("heldout synth"), MODEL (default:
 # models/default.model when present), FUSION_WEIGHT (evaluate-retrieval's default when unset).
 # Output: a Markdown table on stdout; raw JSON and logs in $WORK.
 set -euo pipefail
@@ -33,11 +33,12 @@ audio_tree() {  # SRC DST
   done
 }
 
+CORPORA=${CORPORA:-heldout synth}
 audio_tree "$HELDOUT" "$WORK/heldout"
-if [[ ! -f "$WORK/synth/manifest.csv" ]]; then
+if [[ " $CORPORA " == *" synth "* && ! -f "$WORK/synth/manifest.csv" ]]; then
   "$SA" synth --out "$WORK/synth" --per-genre 20 --seconds 30 --seed 7 --jobs "$JOBS" > "$WORK/synth.log"
 fi
-audio_tree "$WORK/synth" "$WORK/synth-tree"
+[[ " $CORPORA " == *" synth "* ]] && audio_tree "$WORK/synth" "$WORK/synth-tree"
 
 now() { date +%s.%N; }
 ROWS="$WORK/rows.tsv"
@@ -77,15 +78,14 @@ print('\t'.join([corpus, label, '%.3f' % j['p_at_1'], '%.3f' % j['p_at_10'], '%.
 PY
 }
 
-for corpus in heldout synth; do
+for corpus in $CORPORA; do
   dir="$WORK/heldout"
   [[ $corpus == synth ]] && dir="$WORK/synth-tree"
   run_musly "$corpus" "$dir"
   # No options: exactly what `index` + `similar` use by default (the JSON names kind, normalisation, weight).
   run_sa "$corpus" "$dir" "soundalike default (index/similar)"
-  run_sa "$corpus" "$dir" "soundalike timbre (JS + MP)" --features timbre
-  run_sa "$corpus" "$dir" "soundalike timbre (JS, no MP)" --features timbre --normalize none
-  run_sa "$corpus" "$dir" "soundalike timbre-v1 (SKL + MP)" --features timbre-v1
+  run_sa "$corpus" "$dir" "soundalike timbre (+ MP)" --features timbre
+  run_sa "$corpus" "$dir" "soundalike timbre (no MP)" --features timbre --normalize none
   run_sa "$corpus" "$dir" "soundalike mfcc" --features mfcc
   run_sa "$corpus" "$dir" "soundalike CNN alone (cosine)" --model "$MODEL" --metric cosine
   run_sa "$corpus" "$dir" "soundalike CNN alone (cosine + MP)" --model "$MODEL" --metric cosine --normalize mp

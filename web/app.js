@@ -3,6 +3,12 @@
 const $ = (id) => document.getElementById(id);
 const state = { results: [], query: null, map: null, pathFrom: null, pathTo: null };
 
+// Each view keeps the number of its latest request; an answer to an older one (a slow search overtaken
+// by a newer click) is dropped instead of overwriting the newer answer on the page.
+const latest = { results: 0, search: 0, map: 0 };
+const begin = (view) => ++latest[view];
+const isLatest = (view, ticket) => latest[view] === ticket;
+
 function setStatus(text, isError = false) {
   const s = $("status");
   s.textContent = text;
@@ -76,35 +82,41 @@ function showResults(results) {
 
 async function uploadFile(file) {
   if (!file) return;
+  const ticket = begin("results");
   setStatus(`Analysing ${file.name}…`);
   const form = new FormData();
   form.append("file", file, file.name);
   try {
     const res = await api(`/api/similar?${params()}`, { method: "POST", body: form });
+    if (!isLatest("results", ticket)) return;
     res.query.title = res.query.title || file.name;
     showQuery(res.query, res.query.spectrogram || null);
     showResults(res.results);
     setStatus(`${res.results.length} songs close to ${file.name}`);
   } catch (e) {
-    setStatus(`Could not analyse ${file.name}: ${e.message}`, true);
+    if (isLatest("results", ticket)) setStatus(`Could not analyse ${file.name}: ${e.message}`, true);
   }
 }
 
 async function similarTo(id) {
+  const ticket = begin("results");
   setStatus("Finding neighbours…");
   try {
     const res = await api(`/api/tracks/${id}/similar?${params()}`);
+    if (!isLatest("results", ticket)) return;
     showQuery(res.query, `/api/tracks/${id}/spectrogram.png`);
     showResults(res.results);
     setStatus(`${res.results.length} songs close to ${songName(res.query)}`);
   } catch (e) {
-    setStatus(e.message, true);
+    if (isLatest("results", ticket)) setStatus(e.message, true);
   }
 }
 
 async function search(q) {
+  const ticket = begin("search");
   try {
     const res = await api(`/api/tracks?${new URLSearchParams({ q, limit: "50" })}`);
+    if (!isLatest("search", ticket)) return;
     const list = $("search-results");
     list.replaceChildren();
     for (const t of res.tracks) {
@@ -125,7 +137,7 @@ async function search(q) {
     }
     setStatus(`${res.total} tracks match “${q}”${res.total > res.tracks.length ? ` (first ${res.tracks.length} shown)` : ""}`);
   } catch (e) {
-    setStatus(e.message, true);
+    if (isLatest("search", ticket)) setStatus(e.message, true);
   }
 }
 
@@ -136,16 +148,18 @@ function updatePath() {
 }
 
 async function makePath() {
+  const ticket = begin("results");  // the path replaces the results table
   const p = new URLSearchParams({ from: state.pathFrom.id, to: state.pathTo.id, steps: $("steps").value });
   try {
     const res = await api(`/api/path?${p}`);
+    if (!isLatest("results", ticket)) return;
     const list = $("path");
     list.replaceChildren();
     for (const t of res.tracks) { const li = document.createElement("li"); li.textContent = songName(t); list.append(li); }
     showResults(res.tracks.map((t, i) => ({ ...t, rank: i + 1 })));
     setStatus(`A path of ${res.tracks.length} songs`);
   } catch (e) {
-    setStatus(e.message, true);
+    if (isLatest("results", ticket)) setStatus(e.message, true);
   }
 }
 
@@ -168,68 +182,111 @@ const PALETTE = ["#f5a24b", "#4bb3f5", "#7bd66b", "#d66bd0", "#f5e04b", "#6be0d6
 
 async function showMap() {
   $("map-wrap").hidden = false;
+  const ticket = begin("map");
   try {
-    state.map = await api("/api/map");
-    const labels = [...new Set(state.map.points.map((p) => p.label || "?"))];
-    state.map.colour = Object.fromEntries(labels.map((l, i) => [l, PALETTE[i % PALETTE.length]]));
+    const map = await api("/api/map");
+    if (!isLatest("map", ticket)) return;
+    const labels = [...new Set(map.points.map((p) => p.label || "?"))];
+    map.colour = Object.fromEntries(labels.map((l, i) => [l, PALETTE[i % PALETTE.length]]));
+    project(map);
+    state.map = map;
     const legend = $("legend");
     legend.replaceChildren();
     for (const l of labels) {
       const li = document.createElement("li");
       const dot = document.createElement("span");
-      dot.style.background = state.map.colour[l];
+      dot.style.background = map.colour[l];
       li.append(dot, l);
       legend.append(li);
     }
     drawMap();
-    setStatus(`Map of ${state.map.points.length} songs`);
+    setStatus(`Map of ${map.points.length} songs`);
   } catch (e) {
-    setStatus(e.message, true);
+    if (isLatest("map", ticket)) setStatus(e.message, true);
   }
 }
 
-function mapScale() {
-  const c = $("map"), pts = state.map.points;
-  const xs = pts.map((p) => p.x), ys = pts.map((p) => p.y);
-  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
-  const pad = 20;
-  return (p) => [pad + ((p.x - x0) / (x1 - x0 || 1)) * (c.width - 2 * pad), c.height - pad - ((p.y - y0) / (y1 - y0 || 1)) * (c.height - 2 * pad)];
+// Canvas coordinates of every point, computed once per map. The bounds come from a loop: spreading
+// 200,000 coordinates into Math.min(...) passes them as arguments and overflows the stack.
+function project(map) {
+  const c = $("map"), pts = map.points, n = pts.length, pad = 20;
+  let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+  for (const p of pts) {
+    if (p.x < x0) x0 = p.x;
+    if (p.x > x1) x1 = p.x;
+    if (p.y < y0) y0 = p.y;
+    if (p.y > y1) y1 = p.y;
+  }
+  const sx = (c.width - 2 * pad) / (x1 - x0 || 1), sy = (c.height - 2 * pad) / (y1 - y0 || 1);
+  map.px = new Float32Array(n);
+  map.py = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    map.px[i] = pad + (pts[i].x - x0) * sx;
+    map.py[i] = c.height - pad - (pts[i].y - y0) * sy;
+  }
 }
 
 function drawMap() {
   if (!state.map || $("map-wrap").hidden) return;
+  const map = state.map, pts = map.points;
   const c = $("map"), g = c.getContext("2d");
   g.clearRect(0, 0, c.width, c.height);
-  const at = mapScale();
   const near = new Set(state.results.map((r) => r.id));
   const queryId = state.query && state.query.id;
-  for (const p of state.map.points) {
-    const [x, y] = at(p);
-    g.globalAlpha = near.size && !near.has(p.id) && p.id !== queryId ? 0.35 : 1;
-    g.fillStyle = state.map.colour[p.label || "?"];
-    g.beginPath(); g.arc(x, y, near.has(p.id) ? 6 : 3.5, 0, 2 * Math.PI); g.fill();
-    if (near.has(p.id) || p.id === queryId) { g.strokeStyle = p.id === queryId ? "#ffffff" : "#ff5d73"; g.lineWidth = 2; g.stroke(); }
+  const dim = near.size > 0;
+  // One path per colour for the ordinary points (a fill per point is far too slow at 200,000 points);
+  // the query and its neighbours, a handful, are drawn on top one by one.
+  const byColour = new Map();
+  const marked = [];
+  for (let i = 0; i < pts.length; i++) {
+    const p = pts[i];
+    if (near.has(p.id) || p.id === queryId) { marked.push(i); continue; }
+    const colour = map.colour[p.label || "?"];
+    let path = byColour.get(colour);
+    if (!path) { path = new Path2D(); byColour.set(colour, path); }
+    path.moveTo(map.px[i] + 3.5, map.py[i]);
+    path.arc(map.px[i], map.py[i], 3.5, 0, 2 * Math.PI);
   }
+  g.globalAlpha = dim ? 0.35 : 1;
+  for (const [colour, path] of byColour) { g.fillStyle = colour; g.fill(path); }
   g.globalAlpha = 1;
+  for (const i of marked) {
+    const p = pts[i];
+    g.fillStyle = map.colour[p.label || "?"];
+    g.beginPath(); g.arc(map.px[i], map.py[i], near.has(p.id) ? 6 : 3.5, 0, 2 * Math.PI); g.fill();
+    g.strokeStyle = p.id === queryId ? "#ffffff" : "#ff5d73"; g.lineWidth = 2; g.stroke();
+  }
+}
+
+// The point under the mouse (within 12 px), or null.
+function pointAt(ev) {
+  if (!state.map) return null;
+  const map = state.map, c = $("map"), r = c.getBoundingClientRect();
+  const mx = ((ev.clientX - r.left) / r.width) * c.width, my = ((ev.clientY - r.top) / r.height) * c.height;
+  let best = -1, bestD = 12 * 12;
+  for (let i = 0; i < map.points.length; i++) {
+    const d = (map.px[i] - mx) ** 2 + (map.py[i] - my) ** 2;
+    if (d < bestD) { best = i; bestD = d; }
+  }
+  return best < 0 ? null : map.points[best];
 }
 
 function mapHover(ev) {
-  if (!state.map) return;
-  const c = $("map"), r = c.getBoundingClientRect();
-  const mx = ((ev.clientX - r.left) / r.width) * c.width, my = ((ev.clientY - r.top) / r.height) * c.height;
-  const at = mapScale();
-  let best = null, bestD = 12 * 12;
-  for (const p of state.map.points) {
-    const [x, y] = at(p);
-    const d = (x - mx) ** 2 + (y - my) ** 2;
-    if (d < bestD) { best = p; bestD = d; }
-  }
+  const best = pointAt(ev);
   const tip = $("tooltip");
   if (!best) { tip.hidden = true; return; }
+  const r = $("map").getBoundingClientRect();
   tip.hidden = false;
   tip.textContent = `${songName(best)} (${best.label || "?"})`;
   tip.style.left = `${ev.clientX - r.left + 12}px`;
   tip.style.top = `${ev.clientY - r.top + 12}px`;
+}
+
+// A click on a point chooses that song as the query, as choosing it from the search list does.
+function mapClick(ev) {
+  mapHover(ev);
+  const p = pointAt(ev);
+  if (p) similarTo(p.id);
 }
 
 function init() {
@@ -243,7 +300,7 @@ function init() {
   $("show-map").addEventListener("click", showMap);
   $("make-path").addEventListener("click", makePath);
   $("map").addEventListener("mousemove", mapHover);
-  $("map").addEventListener("click", (ev) => { mapHover(ev); });
+  $("map").addEventListener("click", mapClick);
   api("/api/health").then((h) => setStatus(`Library: ${h.tracks} songs`)).catch((e) => setStatus(e.message, true));
 }
 

@@ -6,8 +6,9 @@
 
 namespace soundalike::app {
 
-// The shipped model file: $SOUNDALIKE_MODEL when set, else models/default.model beside the build or
-// install tree of the running executable. nullopt when none is found.
+// The shipped model file: $SOUNDALIKE_MODEL when set, else ../share/soundalike/models/default.model
+// relative to the running executable (an installed tree), else, for a program running from the build
+// tree it was compiled in, the source tree's models/default.model. nullopt when none is found.
 std::optional<std::filesystem::path> default_model_path();
 
 // A --model or --backbone-weights value as a path: "default" names the shipped model (Error

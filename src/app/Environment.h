@@ -2,10 +2,10 @@
 // OpenMP's default wait policy lets a thread spin at a barrier waiting for its partner. On a 2-core
 // machine shared with other work the partner is often descheduled, and then torch's 2-thread
 // convolutions ran 18-30x slower than with one thread (measured: compact inference 69 vs 1,531
-// windows/s, a 30 s clip embedded in 241 vs 8.8 ms, docs/benchmarks-model.md). The passive policy
-// sleeps instead and costs nothing measurable on an idle machine. libgomp reads the policy once, when
-// it is loaded (before main), so the only way to choose it for the user is to set it and re-execute
-// ourselves once. An explicit OMP_WAIT_POLICY from the user is respected.
+// windows/s, a 30 s clip embedded in 241 vs 8.8 ms; docs/benchmarks.md, "OpenMP's wait policy"). The
+// passive policy sleeps instead and costs nothing measurable on an idle machine. libgomp reads the
+// policy once, when it is loaded (before main), so the only way to choose it for the user is to set it
+// and re-execute ourselves once. An explicit OMP_WAIT_POLICY from the user is respected.
 #include <array>
 #include <cstdlib>
 #include <string_view>

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "common/Error.h"
+#include "index/LibraryProximity.h"
 
 namespace soundalike::app {
 
@@ -43,6 +44,13 @@ nlohmann::json to_json(const QueryTrack& q) {
           {"title", q.track.tags.title},
           {"artist", q.track.tags.artist},
           {"bpm", q.track.descriptors.bpm}};
+}
+
+void describe_search(nlohmann::json& query, const LibrarySearch& search) {
+  query["kind"] = search.kind();
+  // The name mutual proximity stores its statistics under is exactly this: the divergence for timbre.
+  query["metric"] = mp_metric_key(search.kind(), search.metric());
+  query["normalize"] = std::string(to_string(search.normalization()));
 }
 
 namespace {

@@ -61,7 +61,7 @@ void add_evaluate_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
   cmd->add_option("--max-clips", o->max_clips, "Use at most this many clips per label (0 = all)")->capture_default_str();
   cmd->add_option("--max-seconds", o->max_seconds, "Use at most this many seconds from the middle of each file (0 = all)");
-  cmd->add_flag("--json", o->json, "Print JSON (accuracy, precision, recall, f1, loss, p_at_10, confusion, ...)");
+  cmd->add_flag("--json", o->json, "Print JSON (accuracy, precision, recall, f1, loss, p_at_10, p_at_10_capped, confusion, ...)");
   o->cache.add(cmd);
   cmd->callback([o, &status] { status.code = run(*o); });
 }

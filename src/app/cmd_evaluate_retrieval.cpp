@@ -18,7 +18,7 @@
 #include "index/LibrarySearch.h"
 #include "index/LibraryProximity.h"
 #include "index/PairDistance.h"
-#include "index/RetrievalEvaluation.h"
+#include "retrieval/RetrievalEvaluation.h"
 #include "model/Dataset.h"
 
 namespace soundalike::app {
@@ -30,6 +30,7 @@ struct RetrievalCli {
   std::string normalize = "auto";
   double clip_seconds = 30.0;
   double fusion_weight = kDefaultFusionWeight;
+  bool sweep = false;
   int jobs = 0;
   bool json = false;
 };
@@ -75,6 +76,15 @@ int run(const RetrievalCli& o) {
     const size_t dim = size_t(e->dimension());
     if (auto fused = FusedKind::parse(kind)) {
       normalize = Normalization::mp;  // a fused kind is defined through each part's MP (FusedSongIndex)
+      if (o.sweep) {
+        // Choosing the weight: every weight from the same vectors (the costly part), one line each.
+        for (int step = 0; step <= 10; ++step) {
+          const double w = step / 10.0;
+          const RetrievalScores r = score_retrieval(labels, fused_distance_matrix(*fused, vectors, n, w, o.jobs));
+          std::fprintf(stderr, "fusion weight %.1f: P@1 %.3f  P@10 %.3f  R-precision %.3f\n", w, r.p_at_1, r.p_at_10,
+                       r.r_precision);
+        }
+      }
       distances = fused_distance_matrix(*fused, vectors, n, o.fusion_weight, o.jobs);
       for (const FusionPart& part : fusion_parts(*fused, dim))
         parts.push_back({{"kind", part.kind},
@@ -137,6 +147,8 @@ void add_evaluate_retrieval_command(CLI::App& app, CommandStatus& status) {
       ->check(CLI::IsMember({"auto", "none", "mp"}));
   cmd->add_option("--clip-seconds", o->clip_seconds, "Seconds from the middle of each song (0 = the whole song)")
       ->capture_default_str();
+  cmd->add_flag("--sweep-fusion-weights", o->sweep,
+               "With a fused kind: also print P@1/P@10/R-precision for weights 0, 0.1, ..., 1 on stderr");
   cmd->add_option("--fusion-weight", o->fusion_weight,
                   "With --features A+B: weight of A's MP distance (B gets 1 - w)")
       ->capture_default_str();

@@ -74,9 +74,7 @@ int run(const SimilarCli& o) {
       q["tracks"] = nlohmann::json::array();
       for (const auto& t : queries) q["tracks"].push_back(to_json(t));
     }
-    q["kind"] = kind;
-    q["metric"] = is_timbre_kind(kind) ? "kl" : o.metric;
-    q["normalize"] = std::string(to_string(search.normalization()));
+    describe_search(q, search);
     nlohmann::json out{{"query", q}, {"results", nlohmann::json::array()}};
     for (const auto& r : results) out["results"].push_back(to_json(r));
     std::cout << out.dump(2) << '\n';

@@ -195,13 +195,13 @@ int run_compare(TrainCliOptions& o) {
   if (o.json) {
     std::cout << nlohmann::json{{"rows", rows}, {"failures", d.failures}}.dump(2) << '\n';
   } else {
-    std::printf("%-12s %8s %9s %10s %8s %8s %8s %12s %10s\n", "backbone", "loss", "accuracy", "precision", "recall", "f1",
-                "P@10", "parameters", "train s");
+    std::printf("%-12s %8s %9s %10s %8s %8s %8s %8s %12s %10s\n", "backbone", "loss", "accuracy", "precision", "recall",
+                "f1", "P@10", "P@10cap", "parameters", "train s");
     for (const auto& r : rows)
-      std::printf("%-12s %8.4f %9.4f %10.4f %8.4f %8.4f %8.4f %12lld %10.1f\n", r["backbone"].get<std::string>().c_str(),
+      std::printf("%-12s %8.4f %9.4f %10.4f %8.4f %8.4f %8.4f %8.4f %12lld %10.1f\n", r["backbone"].get<std::string>().c_str(),
                   r.value("loss", 0.0), r.value("accuracy", 0.0), r.value("precision", 0.0), r.value("recall", 0.0),
-                  r.value("f1", 0.0), r.value("p_at_10", 0.0), (long long)r["parameters"].get<int64_t>(),
-                  r["train_seconds"].get<double>());
+                  r.value("f1", 0.0), r.value("p_at_10", 0.0), r.value("p_at_10_capped", 0.0),
+                  (long long)r["parameters"].get<int64_t>(), r["train_seconds"].get<double>());
     std::printf("(test split of %zu clips; models in %s)\n", d.split.test.size(), dir.c_str());
   }
   return d.failures.empty() ? 0 : int(ExitCode::partial);

@@ -14,7 +14,7 @@
 namespace soundalike {
 
 // Frame settings. The defaults are what "timbre-v1" means (chosen on the training packages, see
-// docs/benchmarks-timbre.md); any other setting gets a different kind string so vectors made with
+// docs/benchmarks.md, issue 9); any other setting gets a different kind string so vectors made with
 // different settings are never compared.
 struct TimbreConfig {
   int sample_rate = 22050;

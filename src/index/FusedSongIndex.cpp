@@ -5,7 +5,7 @@
 
 #include "common/Error.h"
 #include "index/LibraryProximity.h"
-#include "index/RetrievalEvaluation.h"
+#include "retrieval/RetrievalEvaluation.h"
 
 namespace soundalike {
 

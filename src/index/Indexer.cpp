@@ -45,6 +45,18 @@ std::vector<std::string> walk(const std::vector<fs::path>& roots) {
   return {found.begin(), found.end()};
 }
 
+// file_state() for a file whose state is only advisory: false (and size and mtime left 0) when it
+// cannot be read, e.g. because the file vanished since the walk.
+bool try_file_state(const std::string& path, int64_t& size, int64_t& mtime_ns) {
+  try {
+    file_state(path, size, mtime_ns);
+    return true;
+  } catch (const Error&) {
+    size = mtime_ns = 0;
+    return false;
+  }
+}
+
 // Results travel from the workers to the one thread that writes to SQLite.
 struct Queue {
   std::mutex mutex;
@@ -65,13 +77,12 @@ IndexSummary run_indexer(LibraryDb& db, const FeatureExtractor& extractor, const
   for (const std::string& f : files) {
     auto it = states.find(f);
     if (it != states.end()) {
+      // A file the walk just found but cannot stat now is not "unchanged": it is analysed again, and
+      // that attempt records why it fails, with its path, in the summary and the library.
       int64_t size = 0, mtime = 0;
-      try {
-        file_state(f, size, mtime);
-      } catch (const Error&) {
-      }
+      const bool stat_ok = try_file_state(f, size, mtime);
       const FileState& s = it->second;
-      if (s.size == size && s.mtime_ns == mtime && (s.has_embedding || s.failed)) {
+      if (stat_ok && s.size == size && s.mtime_ns == mtime && (s.has_embedding || s.failed)) {
         if (s.failed) ++summary.failed_before;
         else ++summary.unchanged;
         states.erase(it);
@@ -98,6 +109,7 @@ IndexSummary run_indexer(LibraryDb& db, const FeatureExtractor& extractor, const
   Queue queue;
   std::atomic<bool> stop{false};
   Progress progress("indexing", todo.size());
+  std::exception_ptr analysis_failure;
   std::jthread producer([&] {
     try {
       parallel_for(todo.size(), o.jobs, [&](size_t i) {
@@ -106,27 +118,34 @@ IndexSummary run_indexer(LibraryDb& db, const FeatureExtractor& extractor, const
           return;
         }
         TrackUpdate u;
+        // Every failure of one file becomes that file's recorded error, so one bad file never ends the run.
+        auto failed = [&](std::string reason, ExitCode code) {
+          u = TrackUpdate{};
+          u.track.path = todo[i];
+          // A failed file is retried once its size or mtime change; 0 when it cannot even be stat'ed.
+          try_file_state(todo[i], u.track.size, u.track.mtime_ns);
+          u.track.error = std::move(reason);
+          u.track.error_code = int(code);
+        };
         try {
           u = analyzer.analyze(todo[i]);
         } catch (const Error& e) {
-          u.track.path = todo[i];
-          try {
-            file_state(todo[i], u.track.size, u.track.mtime_ns);
-          } catch (const Error&) {
-          }
           const auto* ie = dynamic_cast<const InputError*>(&e);
-          u.track.error = ie ? ie->reason() : std::string(e.what());
-          u.track.error_code = int(e.code());
+          failed(ie ? ie->reason() : std::string(e.what()), e.code());
         } catch (const std::exception& e) {
-          u.track.path = todo[i];
-          u.track.error = std::string("internal error: ") + e.what();
-          u.track.error_code = int(ExitCode::internal);
+          failed(std::string("internal error: ") + e.what(), ExitCode::internal);
+        } catch (...) {
+          failed("internal error: an exception of unknown type", ExitCode::internal);
         }
         std::lock_guard lock(queue.mutex);
         queue.items.push_back(std::move(u));
         queue.cv.notify_one();
       });
     } catch (...) {
+      // What escapes the per-file handlers (the cancellation callback, memory for the queue, starting a
+      // thread) stops the run; the writer still commits what arrived, and the error is raised after it.
+      analysis_failure = std::current_exception();
+      stop = true;
     }
     std::lock_guard lock(queue.mutex);
     queue.done = true;
@@ -166,6 +185,17 @@ IndexSummary run_indexer(LibraryDb& db, const FeatureExtractor& extractor, const
   producer.join();
   if (o.progress) progress.finish();
   if (write_failure) std::rethrow_exception(write_failure);
+  if (analysis_failure) {
+    try {
+      std::rethrow_exception(analysis_failure);
+    } catch (const std::exception& e) {
+      throw Error(ExitCode::internal, std::string("indexing stopped after ") + std::to_string(summary.indexed + summary.failed) +
+                                          " of " + std::to_string(todo.size()) + " files: " + e.what());
+    } catch (...) {
+      throw Error(ExitCode::internal, "indexing stopped after " + std::to_string(summary.indexed + summary.failed) + " of " +
+                                          std::to_string(todo.size()) + " files: an exception of unknown type");
+    }
+  }
   summary.interrupted = stop.load();
 
   // Unchanged files that failed before are listed too: a summary should show every unreadable file.

@@ -15,7 +15,7 @@
 #include "audio/AudioDecoder.h"
 #include "features/Descriptors.h"
 #include "features/FeatureExtractor.h"
-#include "index/MutualProximity.h"
+#include "retrieval/MutualProximity.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

@@ -29,7 +29,7 @@ std::string mp_metric_key(std::string_view kind, Metric metric);
 // The distance MP models as normal: the raw distance, or log(1 + d) for timbre kinds, whose divergence
 // is heavy-tailed (a few songs at 10^4 and more) so that the mean and spread of raw values describe
 // nothing near a song (measured on the training packages: MP on the raw divergence halves P@1, on its
-// logarithm it helps; docs/benchmarks-timbre.md).
+// logarithm it helps; docs/benchmarks.md, issue 9).
 double mp_input(std::string_view kind, double distance);
 
 struct MpUpdate {

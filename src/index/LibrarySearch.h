@@ -23,7 +23,7 @@ namespace soundalike {
 enum class Normalization { none, mp };
 Normalization parse_normalization(std::string_view s);  // "none" | "mp"; throws Error(usage)
 std::string_view to_string(Normalization n);
-// What a kind uses when the user does not say (chosen on the training packages: docs/benchmarks-timbre.md).
+// What a kind uses when the user does not say (chosen on the training packages: docs/benchmarks.md, issue 9).
 Normalization default_normalization(std::string_view kind);
 
 struct SearchOptions {

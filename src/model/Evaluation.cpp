@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "common/Error.h"
+#include "retrieval/PrecisionAtK.h"
 
 namespace soundalike::model {
 
@@ -49,8 +50,9 @@ EvaluationResult evaluate_model(const Embedder& embedder, const Dataset& data, S
   }
   r.report = report_from_confusion(std::move(confusion), labels);
   r.report.loss = loss / double(ok.size());
-  r.report.p_at_10 = precision_at_k(embeddings, ok_truth, 10);
-  r.report.p_at_10_uncapped = precision_at_k(embeddings, ok_truth, 10, false);
+  const PrecisionAtK p10 = precision_at_k(embeddings, ok_truth, 10);
+  r.report.p_at_10 = p10.plain;
+  r.report.p_at_10_capped = p10.capped;
   return r;
 }
 

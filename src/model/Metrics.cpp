@@ -55,43 +55,12 @@ ClassificationReport report_from_confusion(std::vector<std::vector<int>> confusi
   return r;
 }
 
-double precision_at_k(const std::vector<std::vector<float>>& e, std::span<const int> labels, int k, bool capped) {
-  const size_t n = e.size();
-  if (labels.size() != n) throw Error(ExitCode::internal, "precision_at_k: labels and embeddings differ in count");
-  if (n < 2 || k < 1) return 0.0;
-  const size_t kk = std::min<size_t>(size_t(k), n - 1);
-  double sum = 0;
-  std::vector<std::pair<double, size_t>> d;
-  for (size_t i = 0; i < n; ++i) {
-    d.clear();
-    for (size_t j = 0; j < n; ++j) {
-      if (j == i) continue;
-      double s = 0;
-      for (size_t f = 0; f < e[i].size(); ++f) {
-        const double x = double(e[i][f]) - double(e[j][f]);
-        s += x * x;
-      }
-      d.emplace_back(s, j);
-    }
-    std::partial_sort(d.begin(), d.begin() + ptrdiff_t(kk), d.end());
-    int same = 0;
-    for (size_t r = 0; r < kk; ++r) same += labels[d[r].second] == labels[i];
-    size_t denominator = kk;
-    if (capped) {
-      const size_t available = size_t(std::count(labels.begin(), labels.end(), labels[i])) - 1;
-      denominator = std::min(kk, available);
-    }
-    sum += denominator ? double(same) / double(denominator) : 0.0;
-  }
-  return sum / double(n);
-}
-
 nlohmann::json to_json(const ClassificationReport& r) {
   nlohmann::json per = nlohmann::json::array();
   for (const auto& c : r.per_class)
     per.push_back({{"label", c.label}, {"precision", c.precision}, {"recall", c.recall}, {"f1", c.f1}, {"support", c.support}});
   return {{"clips", r.clips},   {"loss", r.loss},     {"accuracy", r.accuracy}, {"precision", r.precision},
-          {"recall", r.recall}, {"f1", r.f1},         {"p_at_10", r.p_at_10},   {"p_at_10_uncapped", r.p_at_10_uncapped}, {"labels", r.labels},
+          {"recall", r.recall}, {"f1", r.f1},         {"p_at_10", r.p_at_10},   {"p_at_10_capped", r.p_at_10_capped}, {"labels", r.labels},
           {"confusion", r.confusion}, {"per_class", per}};
 }
 
@@ -121,8 +90,8 @@ std::string format_report(const ClassificationReport& r) {
   }
   std::snprintf(buf, sizeof buf, "  %9.3f %7.3f %7.3f %8d\n", r.precision, r.recall, r.f1, r.clips);
   out += cell("macro", w) + buf;
-  std::snprintf(buf, sizeof buf, "loss %.4f  accuracy %.4f  precision %.4f  recall %.4f  f1 %.4f  P@10 %.4f (uncapped %.4f)\n", r.loss,
-                r.accuracy, r.precision, r.recall, r.f1, r.p_at_10, r.p_at_10_uncapped);
+  std::snprintf(buf, sizeof buf, "loss %.4f  accuracy %.4f  precision %.4f  recall %.4f  f1 %.4f  P@10 %.4f (capped %.4f)\n", r.loss,
+                r.accuracy, r.precision, r.recall, r.f1, r.p_at_10, r.p_at_10_capped);
   out += buf;
   return out;
 }
@@ -161,8 +130,10 @@ void write_confusion_png(const std::filesystem::path& path, const Classification
   for (int p = 0; p < n; ++p)  // column labels, staggered so that neighbours do not overlap
     img.text(left + p * cellpx, top + n * cellpx + 6 + (p % 3) * 12, r.labels[size_t(p)].substr(0, 8), Rgb{0, 0, 0});
   char buf[128];
-  std::snprintf(buf, sizeof buf, "ACCURACY %.3f  F1 %.3f  P10 %.3f", r.accuracy, r.f1, r.p_at_10);
+  std::snprintf(buf, sizeof buf, "ACCURACY %.3f  F1 %.3f", r.accuracy, r.f1);
   img.text(8, top + n * cellpx + 50, buf, Rgb{0, 0, 0});
+  std::snprintf(buf, sizeof buf, "P10 %.3f  CAPPED %.3f", r.p_at_10, r.p_at_10_capped);
+  img.text(8, top + n * cellpx + 64, buf, Rgb{0, 0, 0});
   write_png(path, img);
 }
 

@@ -1,8 +1,8 @@
 #pragma once
-// Classification and retrieval metrics, as the paper reports them (loss, accuracy, precision, recall)
-// plus F1, the confusion matrix and retrieval precision@k. Torch-free.
+// Classification metrics, as the paper reports them (loss, accuracy, precision, recall) plus F1 and the
+// confusion matrix, and the report that also carries the retrieval P@10 of the clips' embeddings (computed
+// by retrieval/PrecisionAtK.h). Torch-free.
 #include <filesystem>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -26,21 +26,14 @@ struct ClassificationReport {
   double precision = 0;  // macro averages over labels; a label never predicted has precision 0
   double recall = 0;
   double f1 = 0;
-  double p_at_10 = 0;    // retrieval precision@10 over the clips' embeddings, capped (see precision_at_k)
-  double p_at_10_uncapped = 0;  // the plain share of same-label clips among the 10 nearest
+  // Retrieval precision@10 over the clips' embeddings, in both definitions of retrieval/PrecisionAtK.h:
+  double p_at_10 = 0;         // musly-eval's: the share of same-label clips among the 10 nearest
+  double p_at_10_capped = 0;  // divided by min(10, other clips with that label) instead of 10
 };
 
 // Fills accuracy, per-class and macro precision/recall/F1 from the confusion matrix. Labels with no
 // clips (support 0) are left out of the macro averages, as scikit-learn does with labels=present.
 ClassificationReport report_from_confusion(std::vector<std::vector<int>> confusion, std::vector<std::string> labels);
-
-// For each item: how many of its k nearest other items (L2 distance) have its label, averaged over all
-// items. k shrinks to n - 1 when there are fewer items. Uncapped, that count is divided by k; capped, by
-// min(k, other items with that label), so that a perfect embedding scores 1 even when a label has
-// fewer than k other items (a 20 % test split of 40 clips per label leaves 7 same-label neighbours, and
-// the uncapped figure could not exceed 0.7).
-double precision_at_k(const std::vector<std::vector<float>>& embeddings, std::span<const int> labels, int k,
-                      bool capped = true);
 
 nlohmann::json to_json(const ClassificationReport& r);
 // A fixed-width text table: the confusion matrix and the per-class figures.

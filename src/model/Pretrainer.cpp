@@ -12,7 +12,7 @@
 #include "common/Error.h"
 #include "common/Parallel.h"
 #include "common/Progress.h"
-#include "index/RetrievalEvaluation.h"
+#include "retrieval/RetrievalEvaluation.h"
 #include "model/Network.h"
 #include "model/TrainingSupport.h"
 #include "model/Windows.h"

@@ -14,6 +14,7 @@
 #include "model/Network.h"
 #include "model/TrainingSupport.h"
 #include "model/Windows.h"
+#include "retrieval/PrecisionAtK.h"
 
 namespace soundalike::model {
 
@@ -290,8 +291,9 @@ TrainResult train_model(const PreparedData& d, const TrainOptions& o, const std:
       const float* p = e[int64_t(i)].data_ptr<float>();
       emb[i].assign(p, p + e.size(1));
     }
-    rep.p_at_10 = precision_at_k(emb, t.truth, 10);
-    rep.p_at_10_uncapped = precision_at_k(emb, t.truth, 10, false);
+    const PrecisionAtK p10 = precision_at_k(emb, t.truth, 10);
+    rep.p_at_10 = p10.plain;
+    rep.p_at_10_capped = p10.capped;
     s["test"] = to_json(rep);
     result.test = rep;
   }

@@ -6,6 +6,7 @@
 #include <filesystem>
 
 #include "app/GeneratedStyles.h"
+#include "app/server/LibraryService.h"
 #include "support/TestSupport.h"
 
 using namespace soundalike;
@@ -59,6 +60,28 @@ TEST(TimbreCli, IndexAndSimilarFindTheSameStyle) {
   const auto o = test::run_cli("similar " + test::quote((dir / "outside.wav").string()) + " --db " + db + " -k 1 --json");
   ASSERT_EQ(o.exit_code, 0) << o.err;
   EXPECT_EQ(style_of(nlohmann::json::parse(o.out).at("results")[0].at("path")), test::style_name(2)) << o.out;
+}
+
+// LibraryBackend promises the server the JSON of `similar --json`: on a timbre library (the default
+// features) both name the divergence the search used, whichever vector metric was asked for.
+TEST(TimbreCli, SimilarAndTheServerDescribeTheSearchAlike) {
+  test::TempDir dir;
+  make_tree(dir / "lib", 2);
+  const fs::path db = dir / "lib.db";
+  const auto r = test::run_cli("index " + test::quote((dir / "lib").string()) + " --db " + test::quote(db.string()) + " --jobs 2");
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  const app::LibraryService service(db, {});
+  ASSERT_EQ(service.kind(), "timbre-v1") << "the default features are timbre";
+  const int64_t id = service.tracks("", 1, 0).at("tracks").at(0).at("id");
+  for (const std::string metric : {"", "l2", "cosine"}) {
+    const auto cli = test::run_cli("similar " + std::to_string(id) + " --db " + test::quote(db.string()) + " -k 3 --json" +
+                                   (metric.empty() ? "" : " --metric " + metric));
+    ASSERT_EQ(cli.exit_code, 0) << cli.err;
+    const auto from_cli = nlohmann::json::parse(cli.out).at("query");
+    const auto from_server = service.similar_to_track(id, {.k = 3, .metric = metric}).at("query");
+    EXPECT_EQ(from_cli.at("metric"), "kl") << metric;
+    for (const char* key : {"kind", "metric", "normalize", "id"}) EXPECT_EQ(from_cli.at(key), from_server.at(key)) << key << " " << metric;
+  }
 }
 
 TEST(TimbreCli, EvaluateRetrievalScoresTimbreAndFusion) {

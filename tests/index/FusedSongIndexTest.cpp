@@ -13,7 +13,7 @@
 #include "features/GaussianTimbre.h"
 #include "index/FusedSongIndex.h"
 #include "index/LibraryProximity.h"
-#include "index/MutualProximity.h"
+#include "retrieval/MutualProximity.h"
 
 using namespace soundalike;
 

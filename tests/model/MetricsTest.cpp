@@ -41,27 +41,11 @@ TEST(Metrics, NeverPredictedLabelHasZeroPrecision) {
   EXPECT_DOUBLE_EQ(r.recall, 0.5);
 }
 
-TEST(Metrics, PrecisionAtK) {
-  // Two tight clusters, one point of label 1 sitting in cluster 0.
-  std::vector<std::vector<float>> e = {{0, 0}, {0, 1}, {1, 0}, {10, 10}, {10.5f, 10.5f}, {0.5f, 0.5f}};
-  std::vector<int> l = {0, 0, 0, 1, 1, 1};
-  // k = 2: item 0's nearest are 5 (0.71, label 1) and 1 or 2 (1.0) -> 1/2; item 1: 5 (0.71), 0 (1) -> 1/2;
-  // item 2: same as 1 -> 1/2; item 3: 4, then 5 -> 2/2; item 4: 3, 5 -> 2/2; item 5: 0,1,2 at <= 0.71 -> 0/2.
-  EXPECT_NEAR(precision_at_k(e, l, 2), (0.5 + 0.5 + 0.5 + 1 + 1 + 0) / 6, 1e-12);
-  EXPECT_NEAR(precision_at_k(e, l, 2, false), (0.5 + 0.5 + 0.5 + 1 + 1 + 0) / 6, 1e-12);
-  // k larger than n - 1 shrinks to 5, where every item finds both of its 2 same-label neighbours:
-  // uncapped that is 2 of 5, capped 2 of the 2 there are.
-  EXPECT_NEAR(precision_at_k(e, l, 10, false), 2.0 / 5, 1e-12);
-  EXPECT_NEAR(precision_at_k(e, l, 10), 1.0, 1e-12);
-  // k = 3: item 5 (label 1) finds 0, 1, 2 (all label 0): 0 of min(3, 2).
-  std::vector<int> l2 = {0, 0, 0, 1, 1, 1};
-  EXPECT_LT(precision_at_k(e, l2, 3), 1.0);
-}
-
 TEST(Metrics, JsonHasTheDocumentedKeys) {
   auto r = report_from_confusion({{1, 0}, {0, 1}}, {"a", "b"});
   auto j = to_json(r);
-  for (const char* k : {"accuracy", "precision", "recall", "f1", "loss", "p_at_10", "confusion"}) EXPECT_TRUE(j.contains(k)) << k;
+  for (const char* k : {"accuracy", "precision", "recall", "f1", "loss", "p_at_10", "p_at_10_capped", "confusion"})
+    EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_EQ(j["confusion"][1][1], 1);
   EXPECT_NE(format_report(r).find("confusion"), std::string::npos);
 }

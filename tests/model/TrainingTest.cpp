@@ -63,7 +63,7 @@ TEST_F(Training, LossFallsAndAccuracyIsFarAboveChance) {
   EXPECT_LT(r.test->loss, 0.6 * std::log(4.0));
   EXPECT_EQ(r.test->clips, int(data_->split.test.size()));
   EXPECT_GE(r.test->accuracy, 0.75);  // chance is 0.25
-  EXPECT_GE(r.test->p_at_10, 0.5);
+  EXPECT_GE(r.test->p_at_10_capped, 0.5);
   Embedder e(dir_->path() / "small.model");
   EXPECT_EQ(e.labels(), test::kGeneratedLabels);
   EXPECT_EQ(e.metadata().training.at("test").at("accuracy").get<double>(), r.test->accuracy);
@@ -175,7 +175,8 @@ TEST_F(Training, CliTrainEvaluateEmbedClassify) {
   auto r = test::run_cli("train " + test::quote(data.string()) + " --out " + test::quote(model.string()) + common + " --json -q");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  for (const char* k : {"accuracy", "precision", "recall", "f1", "loss", "p_at_10", "confusion"}) EXPECT_TRUE(j.contains(k)) << k;
+  for (const char* k : {"accuracy", "precision", "recall", "f1", "loss", "p_at_10", "p_at_10_capped", "confusion"})
+    EXPECT_TRUE(j.contains(k)) << k;
   EXPECT_TRUE(std::filesystem::exists(dir_->path() / "cli.curves.png"));
   EXPECT_TRUE(std::filesystem::exists(dir_->path() / "cli.confusion.png"));
 
@@ -201,17 +202,18 @@ TEST_F(Training, CliTrainEvaluateEmbedClassify) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), ','), 2);  // top-3
 
-  // Without --model the shipped default model (models/default.model, 256-wide embedding) stands in.
+  // Without --model the shipped default model (models/default.model, 512 numbers a song) stands in.
   r = test::run_cli("embed " + test::quote(clip.string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\t'), 256);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\t'), 512);
 
   r = test::run_cli("compare " + test::quote(data.string()) + " --backbones compact --json -q --out-dir " +
                     test::quote((dir_->path() / "compare").string()) + common);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto table = nlohmann::json::parse(r.out);
   ASSERT_EQ(table["rows"].size(), 1u);
-  for (const char* k : {"backbone", "loss", "accuracy", "precision", "recall", "f1", "p_at_10", "parameters", "train_seconds"})
+  for (const char* k : {"backbone", "loss", "accuracy", "precision", "recall", "f1", "p_at_10", "p_at_10_capped", "parameters",
+                        "train_seconds"})
     EXPECT_TRUE(table["rows"][0].contains(k)) << k;
 
   std::ofstream(dir_->path() / "junk.model") << "junk";

@@ -34,5 +34,5 @@ url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$work/serve.out")
 [ -n "$url" ] || { echo "serve did not start" >&2; cat "$work/serve.err" >&2; exit 1; }
 
 upload=$(find "$work/upload" -name '*.wav' | head -1)
-node "$here/ui.test.mjs" "$url/" "$upload" "$artifacts/ui.png"
+"${NODE:-node}" "$here/ui.test.mjs" "$url/" "$upload" "$artifacts/ui.png"
 echo "screenshot: $artifacts/ui.png"

@@ -209,9 +209,7 @@ struct LibraryService::Impl {
     if (so.k < 1 || so.k > 1000) throw Error(ExitCode::usage, "k must be in [1, 1000]");
     LibrarySearch& engine = search(request.metric);
     const auto results = recommend(db, engine, std::span(&q, 1), so);
-    query_json["kind"] = kind;
-    query_json["metric"] = request.metric.empty() ? "l2" : request.metric;
-    query_json["normalize"] = std::string(to_string(engine.normalization()));
+    describe_search(query_json, engine);
     json out{{"query", std::move(query_json)}, {"results", json::array()}};
     for (const auto& r : results) out["results"].push_back(to_json(r));
     return out;

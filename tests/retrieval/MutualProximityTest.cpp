@@ -1,4 +1,4 @@
-#include "index/MutualProximity.h"
+#include "retrieval/MutualProximity.h"
 
 #include <gtest/gtest.h>
 

@@ -1,11 +1,11 @@
-#include "index/RetrievalEvaluation.h"
+#include "retrieval/RetrievalEvaluation.h"
 
 #include <algorithm>
 #include <numeric>
 
 #include "common/Error.h"
 #include "common/Parallel.h"
-#include "index/MutualProximity.h"
+#include "retrieval/MutualProximity.h"
 
 namespace soundalike {
 

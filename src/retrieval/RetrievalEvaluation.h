@@ -5,7 +5,8 @@
 //   P@10  = share of the k = min(10, n-1) nearest that share its label;
 //   R-precision = share of the min(k, r) nearest that share its label, r = number of items with its label
 //                 (capped at k as musly-eval does).
-// Averaged over all items.
+// Averaged over all items. PrecisionAtK.h has the same P@10 for embeddings (and the capped variant that
+// `train` and `evaluate` also report, under a name of its own).
 #include <functional>
 #include <span>
 #include <string>

@@ -1,4 +1,4 @@
-#include "index/RetrievalEvaluation.h"
+#include "retrieval/RetrievalEvaluation.h"
 
 #include <gtest/gtest.h>
 

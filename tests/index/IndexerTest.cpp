@@ -1,0 +1,66 @@
+// run_indexer's error paths: a file that cannot be analysed is a failure with its path and reason, and
+// an error outside any one file stops the run with a message instead of vanishing.
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <stdexcept>
+#include <string>
+
+#include "common/Error.h"
+#include "features/MfccExtractor.h"
+#include "index/Indexer.h"
+#include "index/LibraryDb.h"
+#include "support/TestSupport.h"
+
+namespace soundalike {
+namespace {
+
+void make_songs(const test::TempDir& dir) {
+  test::write_wav(dir / "lib" / "a.wav", test::sine(440, 2.0, 22050), 22050);
+  test::write_wav(dir / "lib" / "b.wav", test::sine(660, 2.0, 22050), 22050);
+  std::ofstream(dir / "lib" / "broken.wav") << "not audio at all";
+}
+
+TEST(Indexer, AFileThatCannotBeAnalysedIsReportedWithItsPathAndReason) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "lib");
+  make_songs(dir);
+  LibraryDb db(dir / "lib.db", LibraryDb::Mode::read_write);
+  const MfccExtractor extractor;
+  IndexerOptions o;
+  o.roots = {dir / "lib"};
+  o.jobs = 2;
+  o.progress = false;
+  const IndexSummary s = run_indexer(db, extractor, o);
+  EXPECT_EQ(s.found, 3u);
+  EXPECT_EQ(s.indexed, 2u);
+  ASSERT_EQ(s.failed, 1u);
+  ASSERT_EQ(s.failures.size(), 1u);
+  EXPECT_EQ(std::filesystem::path(s.failures[0].path).filename(), "broken.wav");
+  EXPECT_FALSE(s.failures[0].reason.empty());
+  EXPECT_NE(s.failures[0].exit_code, 0);
+}
+
+TEST(Indexer, AnErrorOutsideAnyFileStopsTheRunWithItsReason) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "lib");
+  make_songs(dir);
+  LibraryDb db(dir / "lib.db", LibraryDb::Mode::read_write);
+  const MfccExtractor extractor;
+  IndexerOptions o;
+  o.roots = {dir / "lib"};
+  o.jobs = 1;
+  o.progress = false;
+  o.cancelled = []() -> bool { throw std::runtime_error("the cancellation check broke"); };
+  try {
+    run_indexer(db, extractor, o);
+    FAIL() << "run_indexer returned although every file's analysis was stopped by an exception";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::internal);
+    EXPECT_NE(std::string(e.what()).find("the cancellation check broke"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("indexing stopped"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace soundalike
