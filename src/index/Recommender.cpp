@@ -7,6 +7,8 @@
 #include <set>
 
 #include "common/Error.h"
+#include "features/FusedExtractor.h"
+#include "index/TimbreSongIndex.h"
 
 namespace soundalike {
 namespace {
@@ -22,6 +24,13 @@ void normalise(std::vector<float>& v) {
   for (float x : v) s += double(x) * x;
   if (s > 0)
     for (float& x : v) x = float(x / std::sqrt(s));
+}
+
+// Whether query vectors are compared by cosine, so that they are normalised before they are mixed. A
+// timbre vector is a packed Gaussian and a fused vector holds one: their kinds ignore --metric, and a
+// normalised copy would no longer be a Gaussian ("vector of 676 floats is not a Gaussian").
+bool compares_by_cosine(const LibrarySearch& search) {
+  return search.metric() == Metric::cosine && !is_timbre_kind(search.kind()) && !is_fused_kind(search.kind());
 }
 
 }  // namespace
@@ -95,7 +104,7 @@ struct Exclusions {
 std::vector<Recommendation> recommend(const LibraryDb& db, LibrarySearch& search, std::span<const QueryTrack> queries,
                                       const SimilarOptions& o) {
   const auto index = search.index();
-  const std::vector<float> centre = query_centroid(queries, search.metric());
+  const std::vector<float> centre = query_centroid(queries, compares_by_cosine(search) ? Metric::cosine : Metric::l2);
   Exclusions ex;
   for (const QueryTrack& q : queries) ex.add(q.track, q.id);
   std::set<std::string> banned;
@@ -140,7 +149,7 @@ std::vector<Recommendation> playlist_path(const LibraryDb& db, LibrarySearch& se
   used.add(a.track, a.id);
   used.add(b.track, b.id);
   std::vector<float> va = a.vector, vb = b.vector;
-  if (search.metric() == Metric::cosine) {
+  if (compares_by_cosine(search)) {
     normalise(va);
     normalise(vb);
   }

@@ -62,16 +62,15 @@ TEST(TimbreCli, IndexAndSimilarFindTheSameStyle) {
   EXPECT_EQ(style_of(nlohmann::json::parse(o.out).at("results")[0].at("path")), test::style_name(2)) << o.out;
 }
 
-// LibraryBackend promises the server the JSON of `similar --json`: on a timbre library (the default
-// features) both name the divergence the search used, whichever vector metric was asked for.
+// LibraryBackend promises the server the JSON of `similar --json`: on a timbre library both name the divergence the search used, whichever vector metric was asked for.
 TEST(TimbreCli, SimilarAndTheServerDescribeTheSearchAlike) {
   test::TempDir dir;
   make_tree(dir / "lib", 2);
   const fs::path db = dir / "lib.db";
-  const auto r = test::run_cli("index " + test::quote((dir / "lib").string()) + " --db " + test::quote(db.string()) + " --jobs 2");
+  const auto r = test::run_cli("index " + test::quote((dir / "lib").string()) + " --db " + test::quote(db.string()) + " --features timbre --jobs 2");
   ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
   const app::LibraryService service(db, {});
-  ASSERT_EQ(service.kind(), "timbre-v1") << "the default features are timbre";
+  ASSERT_EQ(service.kind(), "timbre-v1");
   const int64_t id = service.tracks("", 1, 0).at("tracks").at(0).at("id");
   for (const std::string metric : {"", "l2", "cosine"}) {
     const auto cli = test::run_cli("similar " + std::to_string(id) + " --db " + test::quote(db.string()) + " -k 3 --json" +
