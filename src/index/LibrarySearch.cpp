@@ -22,6 +22,16 @@ std::string file_safe(std::string_view s) {
 
 std::filesystem::path stamp_path(std::filesystem::path p) { return p += ".json"; }
 
+// The vectors of the mutual-proximity sample (the songs `index` computed each song's statistics against),
+// row-major, for estimating a query's own statistics the same way.
+std::vector<float> sample_rows(const VectorSet& v) {
+  std::vector<float> rows;
+  const size_t dim = size_t(v.dimension);
+  for (size_t i : mp_sample_positions(v.ids.size()))
+    rows.insert(rows.end(), v.data.begin() + std::ptrdiff_t(i * dim), v.data.begin() + std::ptrdiff_t((i + 1) * dim));
+  return rows;
+}
+
 }  // namespace
 
 Normalization parse_normalization(std::string_view s) {
@@ -76,9 +86,7 @@ std::shared_ptr<const SongIndex> LibrarySearch::index() {
 std::shared_ptr<const LibrarySearch::MpState> LibrarySearch::build_mp() {
   auto mp = std::make_shared<MpState>();
   const VectorSet v = db_.vectors(kind_);
-  for (size_t i : mp_sample_positions(v.ids.size()))
-    mp->sample.insert(mp->sample.end(), v.data.begin() + std::ptrdiff_t(i * size_t(v.dimension)),
-                      v.data.begin() + std::ptrdiff_t((i + 1) * size_t(v.dimension)));
+  mp->sample = sample_rows(v);
   for (const auto& [id, s] : db_.distance_stats(kind_, mp_metric_key(kind_, options_.faiss.metric))) mp->stats[id] = s.stats;
   return mp;
 }
@@ -137,9 +145,7 @@ std::shared_ptr<const SongIndex> LibrarySearch::build(int64_t generation) {
       auto& stats = mp.stats.emplace_back();
       for (const auto& [id, s] : db_.distance_stats(kind_, part.stats_key)) stats[id] = s.stats;
     }
-    for (size_t i : mp_sample_positions(v.ids.size()))
-      mp.sample.insert(mp.sample.end(), v.data.begin() + std::ptrdiff_t(i * size_t(v.dimension)),
-                       v.data.begin() + std::ptrdiff_t((i + 1) * size_t(v.dimension)));
+    mp.sample = sample_rows(v);
     FusedIndexOptions fo;
     fo.first_weight = options_.fusion_weight;
     fo.candidates = options_.mp_candidates;
