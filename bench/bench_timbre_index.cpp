@@ -1,6 +1,7 @@
-// Timbre search: k=10 latency over synthetic libraries of timbre models (exact brute force over the
-// packed Gaussians, and the mean + log-variance FAISS filter with exact re-ranking), plus the filter's
-// recall@10 against exact search.
+// Timbre search: k=10 latency over synthetic libraries of timbre models, plus recall@10 against exact
+// search. Symmetrised KL (timbre-v1, js=0): exact brute force over the packed Gaussians, and the mean +
+// log-variance FAISS filter with exact re-ranking (filter=1). Jensen-Shannon (timbre-v2, js=1): every
+// song scored (filter=0), and the KL scan's shortlist ranked by JS (filter=1, the default above 20k songs).
 //
 //   build/bench/bench_timbre_index                              # 10k and 100k songs, 2 threads
 //   SOUNDALIKE_BENCH_JOBS=1 build/bench/bench_timbre_index
@@ -16,6 +17,7 @@
 #include <memory>
 #include <random>
 #include <set>
+#include <utility>
 
 #include "common/Parallel.h"
 #include "features/GaussianTimbre.h"
@@ -41,7 +43,7 @@ struct Library {
   int dim = 0;
 };
 
-Library make_library(size_t n, uint32_t seed) {
+Library make_library(size_t n, uint32_t seed, bool with_log_det) {
   std::mt19937 g(seed);
   std::normal_distribution<float> z(0.0f, 1.0f);
   std::vector<Eigen::VectorXf> style_mean(kStyles);
@@ -55,7 +57,7 @@ Library make_library(size_t n, uint32_t seed) {
     }
   }
   Library lib;
-  lib.dim = 1 + kD + kD * (kD + 1);
+  lib.dim = 1 + kD + kD * (kD + 1) + (with_log_det ? 2 : 0);
   lib.ids.resize(n);
   lib.data.resize(n * size_t(lib.dim));
   std::vector<uint32_t> seeds(n);
@@ -77,33 +79,35 @@ Library make_library(size_t n, uint32_t seed) {
       const Eigen::VectorXf y = mean + scale.asDiagonal() * (style_mix[s] * x);
       for (int a = 0; a < kD; ++a) frames[size_t(f) * kD + size_t(a)] = y[a];
     }
-    const auto v = GaussianTimbre::fit(frames, kD).to_vector();
+    const auto v = GaussianTimbre::fit(frames, kD).to_vector(with_log_det);
     std::copy(v.begin(), v.end(), lib.data.begin() + std::ptrdiff_t(i * size_t(lib.dim)));
     lib.ids[i] = int64_t(i);
   });
   return lib;
 }
 
-const Library& library(size_t n) {
-  static std::map<size_t, Library> cache;
-  auto it = cache.find(n);
-  if (it == cache.end()) it = cache.emplace(n, make_library(n, 7)).first;
+const Library& library(size_t n, bool with_log_det) {
+  static std::map<std::pair<size_t, bool>, Library> cache;
+  auto it = cache.find({n, with_log_det});
+  if (it == cache.end()) it = cache.emplace(std::pair{n, with_log_det}, make_library(n, 7, with_log_det)).first;
   return it->second;
 }
 
 void BM_TimbreSearch(benchmark::State& state) {
   const size_t n = size_t(state.range(0));
-  const bool filter = state.range(1) != 0;
-  const Library& lib = library(n);
+  const bool filter = state.range(1) != 0, js = state.range(2) != 0;
+  const Library& lib = library(n, js);
   TimbreIndexOptions o;
   o.jobs = jobs();
-  o.force_filter = filter;
+  o.force_filter = filter && !js;
+  o.js_exact_threshold = filter ? 0 : n;
   auto index = make_timbre_index(lib.dim, o, n);
   index->add(lib.ids, lib.data);
   std::unique_ptr<SongIndex> exact;
   if (filter) {
     TimbreIndexOptions e = o;
     e.force_filter = false;
+    e.js_exact_threshold = n;
     exact = make_timbre_index(lib.dim, e, n);
     exact->add(lib.ids, lib.data);
   }
@@ -130,8 +134,8 @@ void BM_TimbreSearch(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_TimbreSearch)
-    ->ArgsProduct({{10000, 100000}, {0, 1}})
-    ->ArgNames({"songs", "filter"})
+    ->ArgsProduct({{10000, 100000}, {0, 1}, {0, 1}})
+    ->ArgNames({"songs", "filter", "js"})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
 BENCHMARK_MAIN();

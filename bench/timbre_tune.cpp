@@ -2,10 +2,11 @@
 // every song's middle 30 s is decoded once, then each setting's Gaussians are fitted and scored
 // leave-one-out (P@1, P@10, R-precision) with and without mutual proximity.
 //
-//   build/bench/timbre_tune /var/tmp/soundalike/train [--quick]
-//   build/bench/timbre_tune /var/tmp/soundalike/train --fusion [MODEL]   # fusion weights, timbre-v1
+//   build/bench/timbre_tune /var/tmp/soundalike/split/train [--quick] [--kl]
+//   build/bench/timbre_tune /var/tmp/soundalike/split/train --fusion [MODEL] [--kl]   # fusion weights
+// The Jensen-Shannon divergence (timbre-v2) unless --kl (the symmetrised KL of timbre-v1).
 // --fusion: weighted sums w * MP(A) + (1 - w) * MP(B) for A = mfcc (l2) and A = the model (cosine),
-// B = timbre-v1, w = 0, 0.1, ..., 1.
+// B = the timbre kind, w = 0, 0.1, ..., 1.
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -30,6 +31,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   const bool quick = argc > 2 && std::string(argv[2]) == "--quick";
+  const bool kl = std::string(argv[argc - 1]) == "--kl";
+  if (kl) --argc;
+  const TimbreDivergence divergence = kl ? TimbreDivergence::symmetric_kl : TimbreDivergence::jensen_shannon;
   const model::Dataset data = model::load_dataset(argv[1]);
   DecodeOptions base;
   base.sample_rate = 22050;
@@ -50,7 +54,7 @@ int main(int argc, char** argv) {
   });
   if (argc > 2 && std::string(argv[2]) == "--fusion") {
     std::vector<std::unique_ptr<FeatureExtractor>> ex;
-    ex.push_back(std::make_unique<TimbreExtractor>());
+    ex.push_back(std::make_unique<TimbreExtractor>(kl ? kTimbreV1 : kTimbreV2));
     ex.push_back(std::make_unique<MfccExtractor>());
     if (argc > 3) ex.push_back(std::make_unique<model::Embedder>(argv[3], model::EmbedderOptions{1, 64}));
     std::vector<std::vector<std::vector<float>>> v(ex.size(), std::vector<std::vector<float>>(audio.size()));
@@ -99,7 +103,7 @@ int main(int argc, char** argv) {
           if (n_mfcc > n_mels) continue;
           if (quick && (n_fft != 1024 || top_db != 80.0f)) continue;
           if (!quick && n_mels == 64) continue;  // no better than 36/40 in the quick sweep, slower
-          grid.push_back({22050, n_fft, 512, n_mels, n_mfcc, top_db});
+          grid.push_back({22050, n_fft, 512, n_mels, n_mfcc, top_db, divergence});
         }
   std::printf("n_fft n_mels n_mfcc top_db | P@1   P@10  Rprec | MP: P@1   P@10  Rprec | MP(log1p): P@1 P@10 Rprec | MP(sqrt): P@1 P@10 Rprec\n");
   for (const TimbreConfig& c : grid) {

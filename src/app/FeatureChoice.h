@@ -7,7 +7,8 @@
 
 namespace soundalike::app {
 
-// features: "", "mfcc", "timbre", "timbre-v1", "fusion", or "A+B" with A and B of model|default|mfcc|timbre
+// features: "", "mfcc", "timbre" (timbre-v2), "timbre-v1", "timbre-v2", "fusion", or "A+B" with A and B of
+// model|default|mfcc|timbre|timbre-v1|timbre-v2
 // (model = the file given with --model); model_path: "", "default" or a model file (Error bad_model when
 // unusable). Neither -> the default: "fusion", the shipped CNN fused with the timbre model (the best
 // measured on held-out real music, docs/benchmarks.md), or timbre alone when no model is installed.

@@ -136,7 +136,7 @@ void add_evaluate_retrieval_command(CLI::App& app, CommandStatus& status) {
       "evaluate-retrieval", "Leave-one-out retrieval scores (P@1, P@10, R-precision) of a feature kind on labeled audio");
   cmd->add_option("data", o->data, "DIR/<label>/<audio files>, or a CSV of path,label")->required();
   cmd->add_option("--features", o->features,
-                  std::string("fusion, timbre, timbre-v1, mfcc, random (a baseline), or a fusion A+B of mfcc|timbre|model|default; "
+                  std::string("fusion, timbre, timbre-v1, timbre-v2, mfcc, random (a baseline), or a fusion A+B of mfcc|timbre|timbre-v1|timbre-v2|model|default; "
                               "default: what `index` uses by default, ") + kDefaultFeaturesHelp);
   cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
   cmd->add_option("--metric", o->metric, "Distance between vectors")->capture_default_str()->check(CLI::IsMember({"l2", "cosine"}));

@@ -20,18 +20,68 @@ std::vector<float> pack(const Eigen::MatrixXd& m, bool double_off_diagonal) {
   return out;
 }
 
-Eigen::MatrixXd unpack(std::span<const float> p, int d, bool off_diagonal_doubled) {
-  Eigen::MatrixXd m(d, d);
+// log det of a symmetric positive definite matrix. The Cholesky factor gives it cheaply; should rounding
+// leave the matrix a hair from definite, LDL' with a floor on the pivots keeps the result finite.
+template <typename Matrix>
+double log_det_spd(const Matrix& m) {
+  const Eigen::LLT<Matrix> llt(m);
+  if (llt.info() == Eigen::Success) return 2.0 * llt.matrixLLT().diagonal().array().log().sum();
+  const Eigen::LDLT<Matrix> ldlt(m);
+  return ldlt.vectorD().array().abs().max(1e-300).log().sum();
+}
+
+template <typename Matrix>
+void unpack_into(std::span<const float> p, int d, bool off_diagonal_doubled, Matrix& m) {
   size_t k = 0;
   for (int i = 0; i < d; ++i)
-    for (int j = i; j < d; ++j) {
-      const double v = p[k++] / (off_diagonal_doubled && i != j ? 2.0 : 1.0);
-      m(i, j) = m(j, i) = v;
+    for (int j = i; j < d; ++j) m(i, j) = m(j, i) = p[k++] / (off_diagonal_doubled && i != j ? 2.0 : 1.0);
+}
+
+template <typename Matrix>
+double js_with(Matrix& m, int d, std::span<const float> mean_a, std::span<const float> cov_a, double log_det_a,
+               std::span<const float> mean_b, std::span<const float> cov_b, double log_det_b) {
+  size_t k = 0;
+  for (int i = 0; i < d; ++i) {
+    const double di = 0.5 * (double(mean_a[size_t(i)]) - mean_b[size_t(i)]);
+    for (int j = i; j < d; ++j, ++k) {
+      const double dj = 0.5 * (double(mean_a[size_t(j)]) - mean_b[size_t(j)]);
+      const double half_sum = 0.5 * (double(cov_a[k]) + double(cov_b[k])) / (i != j ? 2.0 : 1.0);
+      m(i, j) = m(j, i) = half_sum + di * dj;
     }
-  return m;
+  }
+  const double js = 0.5 * log_det_spd(m) - 0.25 * (log_det_a + log_det_b);
+  return js > 0.0 ? js : 0.0;  // rounding can dip a hair below zero for identical models
+}
+
+// Calls f with a d x d work matrix: on the stack for the usual sizes (25 coefficients), since the
+// divergence runs once per song pair in a search, where a heap allocation would be a measurable share.
+// Both log dets of a divergence go through the same matrix type, so a song's divergence with itself
+// is zero to the last bit.
+template <typename F>
+double with_work_matrix(int d, F&& f) {
+  constexpr int kStack = 32;
+  if (d <= kStack) {
+    Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, 0, kStack, kStack> m(d, d);
+    return f(m);
+  }
+  Eigen::MatrixXd m(d, d);
+  return f(m);
 }
 
 }  // namespace
+
+double packed_log_det(int d, std::span<const float> cov_packed) {
+  if (cov_packed.size() != packed_size(d)) throw Error(ExitCode::internal, "packed_log_det: size does not match the dimension");
+  return with_work_matrix(d, [&](auto& m) {
+    unpack_into(cov_packed, d, true, m);
+    return log_det_spd(m);
+  });
+}
+
+double gaussian_js(int d, std::span<const float> mean_a, std::span<const float> cov_a, double log_det_a,
+                   std::span<const float> mean_b, std::span<const float> cov_b, double log_det_b) {
+  return with_work_matrix(d, [&](auto& m) { return js_with(m, d, mean_a, cov_a, log_det_a, mean_b, cov_b, log_det_b); });
+}
 
 GaussianTimbre GaussianTimbre::fit(std::span<const float> frames, int dim, float ridge) {
   if (dim < 1 || frames.size() % size_t(dim) != 0)
@@ -52,6 +102,7 @@ GaussianTimbre GaussianTimbre::fit(std::span<const float> frames, int dim, float
   g.mean_.assign(mu.data(), mu.data() + dim);
   g.cov_packed_ = pack(cov, true);
   g.inv_packed_ = pack(inv, false);
+  g.log_det_ = packed_log_det(dim, g.cov_packed_);  // of the stored floats, as every comparison sees them
   g.inv_full_.resize(size_t(dim) * size_t(dim));
   for (int i = 0; i < dim; ++i)
     for (int j = 0; j < dim; ++j) g.inv_full_[size_t(i * dim + j)] = float(inv(i, j));
@@ -64,20 +115,26 @@ float GaussianTimbre::covariance(int i, int j) const {
   return cov_packed_[k] / (i != j ? 2.0f : 1.0f);
 }
 
-std::vector<float> GaussianTimbre::to_vector() const {
+std::vector<float> GaussianTimbre::to_vector(bool with_log_det) const {
   std::vector<float> v;
-  v.reserve(1 + mean_.size() + 2 * cov_packed_.size());
+  v.reserve(3 + mean_.size() + 2 * cov_packed_.size());
   v.push_back(float(dim_));
   v.insert(v.end(), mean_.begin(), mean_.end());
   v.insert(v.end(), cov_packed_.begin(), cov_packed_.end());
   v.insert(v.end(), inv_packed_.begin(), inv_packed_.end());
+  if (with_log_det) {
+    const float high = float(log_det_);
+    v.push_back(high);
+    v.push_back(float(log_det_ - double(high)));
+  }
   return v;
 }
 
 GaussianTimbre GaussianTimbre::from_vector(std::span<const float> v) {
   if (v.empty()) throw Error(ExitCode::bad_data, "timbre model: empty vector");
   const int d = int(v[0]);
-  if (d < 1 || d > 256 || v.size() != 1 + size_t(d) + 2 * packed_size(d))
+  const size_t plain = 1 + size_t(d) + 2 * packed_size(d);
+  if (d < 1 || d > 256 || (v.size() != plain && v.size() != plain + 2))
     throw Error(ExitCode::bad_data, "timbre model: vector of " + std::to_string(v.size()) + " floats is not a Gaussian");
   GaussianTimbre g;
   g.dim_ = d;
@@ -86,10 +143,12 @@ GaussianTimbre GaussianTimbre::from_vector(std::span<const float> v) {
   const auto inv = v.subspan(1 + size_t(d) + packed_size(d), packed_size(d));
   g.cov_packed_.assign(cov.begin(), cov.end());
   g.inv_packed_.assign(inv.begin(), inv.end());
-  const Eigen::MatrixXd full = unpack(inv, d, false);
+  Eigen::MatrixXd full(d, d);
+  unpack_into(inv, d, false, full);
   g.inv_full_.resize(size_t(d) * size_t(d));
   for (int i = 0; i < d; ++i)
     for (int j = 0; j < d; ++j) g.inv_full_[size_t(i * d + j)] = float(full(i, j));
+  g.log_det_ = v.size() == plain ? packed_log_det(d, g.cov_packed_) : double(v[plain]) + double(v[plain + 1]);
   return g;
 }
 
@@ -112,6 +171,11 @@ double symmetric_kl(const GaussianTimbre& a, const GaussianTimbre& b) {
   }
   const double skl = 0.5 * (trace + quad) - d;
   return skl > 0.0 ? skl : 0.0;  // rounding can dip a hair below zero for identical models
+}
+
+double jensen_shannon(const GaussianTimbre& a, const GaussianTimbre& b) {
+  if (b.dim_ != a.dim_) throw Error(ExitCode::bad_data, "timbre models of different dimensions cannot be compared");
+  return gaussian_js(a.dim_, a.mean_, a.cov_packed_, a.log_det_, b.mean_, b.cov_packed_, b.log_det_);
 }
 
 }  // namespace soundalike

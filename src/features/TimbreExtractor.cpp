@@ -24,9 +24,11 @@ SpectrogramConfig mel_config(const TimbreConfig& c) {
 }
 
 std::string make_kind(const TimbreConfig& c) {
-  if (c == TimbreConfig{}) return "timbre-v1";
-  // Non-default settings (tuning experiments) get their own kind so they never mix with timbre-v1.
-  return "timbre-v1:" + std::to_string(c.sample_rate) + "/" + std::to_string(c.n_fft) + "/" + std::to_string(c.hop_length) +
+  const bool js = c.divergence == TimbreDivergence::jensen_shannon;
+  if (c == kTimbreV1) return "timbre-v1";
+  if (c == kTimbreV2) return "timbre-v2";
+  // Other frame settings (tuning experiments) get their own kind so they never mix with the shipped ones.
+  return std::string(js ? "timbre-v2:" : "timbre-v1:") + std::to_string(c.sample_rate) + "/" + std::to_string(c.n_fft) + "/" + std::to_string(c.hop_length) +
          "/" + std::to_string(c.n_mels) + "/" + std::to_string(c.n_mfcc) + "/" + std::to_string(int(c.top_db));
 }
 
@@ -47,7 +49,7 @@ TimbreExtractor::TimbreExtractor(TimbreConfig config)
 
 int TimbreExtractor::dimension() const {
   const int d = config_.n_mfcc;
-  return 1 + d + d * (d + 1);
+  return 1 + d + d * (d + 1) + (config_.divergence == TimbreDivergence::jensen_shannon ? 2 : 0);
 }
 
 std::vector<float> TimbreExtractor::frames(std::span<const float> samples) const {
@@ -86,7 +88,7 @@ std::vector<float> TimbreExtractor::frames(std::span<const float> samples) const
 }
 
 std::vector<float> TimbreExtractor::extract(std::span<const float> samples) const {
-  return GaussianTimbre::fit(frames(samples), config_.n_mfcc).to_vector();
+  return GaussianTimbre::fit(frames(samples), config_.n_mfcc).to_vector(config_.divergence == TimbreDivergence::jensen_shannon);
 }
 
 }  // namespace soundalike

@@ -1,21 +1,23 @@
 #pragma once
-// "--features timbre" (kind "timbre-v1"): a song as one full-covariance Gaussian over its MFCC frames
-// (GaussianTimbre), the class of model Musly's "timbre" method uses. The stored vector is
-// GaussianTimbre::to_vector(); songs are compared with the symmetrised KL divergence (PairDistance,
-// TimbreSongIndex). Written from the published method (Mandel & Ellis 2005, Pampalk 2006); nothing here
-// is taken from Musly.
+// "--features timbre": a song as one full-covariance Gaussian over its MFCC frames (GaussianTimbre), the
+// class of model Musly's "timbre" method uses. The stored vector is GaussianTimbre::to_vector(). Kind
+// "timbre-v1" compares songs with the symmetrised KL divergence, "timbre-v2" with the Jensen-Shannon
+// divergence and stores log det of the covariance for it (PairDistance, TimbreSongIndex); the frames
+// are the same. Written from the published method (Mandel & Ellis 2005, Pampalk 2006, Schnitzer 2012);
+// nothing here is taken from Musly.
 #include <span>
 #include <string>
 #include <vector>
 
 #include "features/FeatureExtractor.h"
+#include "features/GaussianTimbre.h"
 #include "features/MelSpectrogram.h"
 
 namespace soundalike {
 
-// Frame settings. The defaults are what "timbre-v1" means (chosen on the training packages, see
-// docs/benchmarks.md, issue 9); any other setting gets a different kind string so vectors made with
-// different settings are never compared.
+// Frame settings and divergence. The frame defaults are those of "timbre-v1" and "timbre-v2" (chosen on
+// the training packages, see docs/benchmarks.md, issues 9 and 14); any other setting gets a different
+// kind string so vectors made with different settings are never compared.
 struct TimbreConfig {
   int sample_rate = 22050;
   int n_fft = 2048;
@@ -26,8 +28,12 @@ struct TimbreConfig {
   // makes quiet passages constant in the upper coefficients, nearly singular covariances and huge
   // divergences; without it P@1 with MP rose from 0.33 to 0.50 on the training packages.
   float top_db = 0.0f;
+  TimbreDivergence divergence = TimbreDivergence::symmetric_kl;
   bool operator==(const TimbreConfig&) const = default;
 };
+
+inline constexpr TimbreConfig kTimbreV1{};
+inline constexpr TimbreConfig kTimbreV2{.divergence = TimbreDivergence::jensen_shannon};
 
 class TimbreExtractor final : public FeatureExtractor {
  public:

@@ -19,7 +19,8 @@ std::vector<size_t> mp_sample_positions(size_t n, size_t sample_size) {
 }
 
 std::string mp_metric_key(std::string_view kind, Metric metric) {
-  return is_timbre_kind(kind) ? "kl" : std::string(to_string(metric));
+  if (!is_timbre_kind(kind)) return std::string(to_string(metric));
+  return is_jensen_shannon_kind(kind) ? "js" : "kl";
 }
 
 double mp_input(std::string_view kind, double distance) {

@@ -10,29 +10,43 @@
 
 #include "common/Error.h"
 #include "common/Parallel.h"
+#include "features/GaussianTimbre.h"
 
 namespace soundalike {
 
 bool is_timbre_kind(std::string_view kind) { return kind.starts_with("timbre-"); }
+bool is_jensen_shannon_kind(std::string_view kind) { return kind.starts_with("timbre-v2"); }
 
 namespace {
 
 size_t packed_size(int d) { return size_t(d) * size_t(d + 1) / 2; }
 
-// The stored layout of GaussianTimbre::to_vector(): [d, mean(d), cov (P, off-diagonal doubled), inverse (P)].
+// The stored layout of GaussianTimbre::to_vector(): [d, mean(d), cov (P, off-diagonal doubled), inverse (P)]
+// and, for the Jensen-Shannon kinds (timbre-v2), log det cov as two floats (value, rounding remainder).
 struct Stored {
   int d = 0;
   std::span<const float> mean, cov, inv;
+  bool js = false;
+  double log_det = 0.0;
 };
+
+size_t plain_size(int d) { return 1 + size_t(d) + 2 * packed_size(d); }
 
 Stored view(std::span<const float> v) {
   if (v.empty()) throw Error(ExitCode::bad_data, "timbre model: empty vector");
   const int d = int(v[0]);
-  if (d < 1 || d > 256 || v.size() != 1 + size_t(d) + 2 * packed_size(d))
+  if (d < 1 || d > 256 || (v.size() != plain_size(d) && v.size() != plain_size(d) + 2))
     throw Error(ExitCode::bad_data, "timbre model: vector of " + std::to_string(v.size()) + " floats is not a Gaussian");
   const size_t p = packed_size(d);
-  return {d, v.subspan(1, size_t(d)), v.subspan(1 + size_t(d), p), v.subspan(1 + size_t(d) + p, p)};
+  Stored s{d, v.subspan(1, size_t(d)), v.subspan(1 + size_t(d), p), v.subspan(1 + size_t(d) + p, p)};
+  if (v.size() == plain_size(d) + 2) {
+    s.js = true;
+    s.log_det = double(v[plain_size(d)]) + double(v[plain_size(d) + 1]);
+  }
+  return s;
 }
+
+double js_of(const Stored& x, const Stored& y) { return gaussian_js(x.d, x.mean, x.cov, x.log_det, y.mean, y.cov, y.log_det); }
 
 // inv (packed, not doubled) times x.
 void packed_times(std::span<const float> inv, int d, std::span<const double> x, std::span<double> out) {
@@ -80,6 +94,8 @@ bool has_avx2_fma() {
 double timbre_divergence(std::span<const float> a, std::span<const float> b) {
   const Stored x = view(a), y = view(b);
   if (x.d != y.d) throw Error(ExitCode::bad_data, "timbre models of different dimensions cannot be compared");
+  if (x.js != y.js) throw Error(ExitCode::bad_data, "timbre-v1 and timbre-v2 models cannot be compared; re-index with one kind");
+  if (x.js) return js_of(x, y);
   const int d = x.d;
   double trace = 0.0, quad = 0.0;
   size_t k = 0;
@@ -101,9 +117,11 @@ class TimbreSongIndex final : public SongIndex {
  public:
   TimbreSongIndex(int dimension, const TimbreIndexOptions& o, size_t expected_size)
       : dimension_(dimension), options_(o), filtered_(o.force_filter || expected_size > o.filter_threshold) {
-    // The dimension must be that of a stored Gaussian: 1 + d + d(d+1).
-    for (int d = 1; d <= 256; ++d)
-      if (1 + d + d * (d + 1) == dimension) d_ = d;
+    // The dimension must be that of a stored Gaussian: 1 + d + d(d+1), and 2 more with log det (JS).
+    for (int d = 1; d <= 256; ++d) {
+      if (int(plain_size(d)) == dimension) d_ = d;
+      if (int(plain_size(d)) + 2 == dimension) d_ = d, js_ = true;
+    }
     if (d_ == 0) throw Error(ExitCode::bad_data, "a timbre index needs timbre vectors; got dimension " + std::to_string(dimension));
     p_ = packed_size(d_);
     row_ = 2 * p_ + 2 * size_t(d_) + 2;
@@ -112,7 +130,10 @@ class TimbreSongIndex final : public SongIndex {
   int dimension() const override { return dimension_; }
   Metric metric() const override { return Metric::l2; }  // unused: the distance is the divergence
   size_t size() const override { return ids_.size(); }
-  std::string type() const override { return filtered_ ? "timbre-filter" : "timbre-exact"; }
+  std::string type() const override {
+    if (js_) return exact_js() ? "timbre-js-exact" : filtered_ ? "timbre-js-filter" : "timbre-js-shortlist";
+    return filtered_ ? "timbre-filter" : "timbre-exact";
+  }
 
   void add(std::span<const int64_t> ids, std::span<const float> vectors) override {
     const size_t n = ids.size();
@@ -121,6 +142,7 @@ class TimbreSongIndex final : public SongIndex {
     if (n == 0) return;
     if (ids_.empty()) fix_centre(vectors, n);
     rows_.resize((ids_.size() + n) * row_);
+    if (js_) js_vectors_.insert(js_vectors_.end(), vectors.begin(), vectors.end());
     std::vector<float> proxies(filtered_ ? n * 2 * size_t(d_) : 0);
     parallel_for(n, options_.jobs, [&](size_t i) {
       const auto v = vectors.subspan(i * size_t(dimension_), size_t(dimension_));
@@ -149,14 +171,22 @@ class TimbreSongIndex final : public SongIndex {
     k = int(std::min<size_t>(size_t(std::max(k, 0)), n));
     if (k <= 0) return {};
     const std::vector<double> q = query_row(query);
+    // The Jensen-Shannon divergence needs a Cholesky factorisation per pair (a few microseconds), so
+    // large libraries shortlist by the symmetrised KL, whose nearest songs are nearly the same set.
+    const size_t shortlist = js_ ? size_t(std::max(options_.js_candidates, 4 * k)) : size_t(4 * k + 64);
     std::vector<size_t> candidates;
-    if (filtered_) {
+    if (js_ && exact_js()) {
+      candidates.resize(n);
+      std::iota(candidates.begin(), candidates.end(), size_t(0));
+    } else if (filtered_) {
       std::vector<float> p(2 * size_t(d_));
       proxy(query, p);
-      for (const Neighbor& c : filter_->search(p, std::max(options_.filter_candidates, 4 * k))) candidates.push_back(size_t(c.id));
+      const int wanted = std::max(options_.filter_candidates, int(js_ ? shortlist : size_t(4 * k)));
+      for (const Neighbor& c : filter_->search(p, wanted)) candidates.push_back(size_t(c.id));
     } else {
-      candidates = scan(q, std::min(n, size_t(4 * k + 64)));
+      candidates = scan(q, std::min(n, shortlist));
     }
+    if (js_) return rank_by_js(query, candidates, k);
     // Exact re-scoring in double: the float scan only has to get the right songs into the shortlist.
     std::vector<Neighbor> out;
     out.reserve(candidates.size());
@@ -196,6 +226,31 @@ class TimbreSongIndex final : public SongIndex {
   }
 
   size_t diag(int i) const { return size_t(i) * size_t(2 * d_ - i + 1) / 2; }
+
+  bool exact_js() const { return ids_.size() <= options_.js_exact_threshold; }
+
+  std::vector<Neighbor> rank_by_js(std::span<const float> query, const std::vector<size_t>& positions, int k) const {
+    const Stored q = view(query);
+    if (!q.js) throw Error(ExitCode::bad_data, "a timbre-v2 index needs timbre-v2 queries");
+    std::vector<Neighbor> out(positions.size());
+    // Chunks so that small libraries stay on the calling thread and large ones pay once per thread.
+    constexpr size_t kChunk = 512;
+    const size_t chunks = (positions.size() + kChunk - 1) / kChunk;
+    parallel_for(chunks, chunks < 2 ? 1 : options_.jobs, [&](size_t c) {
+      for (size_t i = c * kChunk; i < std::min(positions.size(), (c + 1) * kChunk); ++i) {
+        const size_t p = positions[i];
+        const Stored s = view(std::span(js_vectors_).subspan(p * size_t(dimension_), size_t(dimension_)));
+        out[i] = {ids_[p], float(js_of(s, q))};
+      }
+    });
+    const auto closer = [](const Neighbor& a, const Neighbor& b) {
+      return a.distance < b.distance || (a.distance == b.distance && a.id < b.id);
+    };
+    const size_t keep = std::min(out.size(), size_t(k));
+    std::partial_sort(out.begin(), out.begin() + std::ptrdiff_t(keep), out.end(), closer);
+    out.resize(keep);
+    return out;
+  }
 
   // [inv (P), cov + m m' (P, off-diagonal doubled), inv m (d), m (d), m' inv m, 1], m = mean - centre.
   void song_row(std::span<const float> v, std::span<float> row) const {
@@ -283,11 +338,13 @@ class TimbreSongIndex final : public SongIndex {
   TimbreIndexOptions options_;
   bool filtered_;
   int d_ = 0;
+  bool js_ = false;
   size_t p_ = 0, row_ = 0;
   std::vector<double> centre_;
   std::vector<float> scale_;
   std::vector<float> rows_;  // packed song rows, row_ floats each
   std::vector<int64_t> ids_;
+  std::vector<float> js_vectors_;  // the stored vectors as given (timbre-v2 only): mean, cov, log det
   std::unique_ptr<SongIndex> filter_;  // proxies -> positions (filtered_ only)
 };
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <random>
 
 namespace soundalike {
@@ -58,6 +60,46 @@ TEST(GaussianTimbre, MatchesTheClosedFormForDiagonalGaussians) {
   EXPECT_NEAR(symmetric_kl(a, b), expected, 1e-4);
 }
 
+TEST(GaussianTimbre, JensenShannonIsZeroForIdenticalSymmetricAndPositiveOtherwise) {
+  const auto a = GaussianTimbre::fit(gaussian_frames(500, 12, 0.0f, 1.0f, 1), 12);
+  const auto b = GaussianTimbre::fit(gaussian_frames(500, 12, 0.3f, 1.5f, 2), 12);
+  const auto c = GaussianTimbre::fit(gaussian_frames(500, 12, 2.0f, 0.5f, 3), 12);
+  EXPECT_EQ(jensen_shannon(a, a), 0.0);
+  EXPECT_NEAR(jensen_shannon(a, b), jensen_shannon(b, a), 1e-12);
+  EXPECT_GT(jensen_shannon(a, b), 0.01);
+  EXPECT_GT(jensen_shannon(a, c), jensen_shannon(a, b));
+}
+
+TEST(GaussianTimbre, JensenShannonMatchesTheMomentMatchedFormulaIn1D) {
+  // sigma_m^2 = (v1 + v2) / 2 + ((m1 - m2) / 2)^2; JS = 1/2 log sigma_m^2 - 1/4 (log v1 + log v2).
+  std::vector<float> f1, f2;
+  for (int t = 0; t < 4; ++t) {
+    f1.push_back(t % 2 ? 1.0f : -1.0f);  // mean 0, sample variance 4/3
+    f2.push_back(t % 2 ? 5.0f : 1.0f);   // mean 3, sample variance 16/3
+  }
+  const auto a = GaussianTimbre::fit(f1, 1, 0.0f), b = GaussianTimbre::fit(f2, 1, 0.0f);
+  const double v1 = 4.0 / 3, v2 = 16.0 / 3, half_dm = 1.5;
+  const double expected = 0.5 * std::log((v1 + v2) / 2 + half_dm * half_dm) - 0.25 * (std::log(v1) + std::log(v2));
+  EXPECT_NEAR(jensen_shannon(a, b), expected, 1e-6);
+  EXPECT_NEAR(a.log_det(), std::log(v1), 1e-6);
+}
+
+TEST(GaussianTimbre, JensenShannonStaysFiniteAndModestForNearSingularCovariances) {
+  // Frames on a line in 6-D: rank 1 before the ridge. The KL's inverse blows such songs far from
+  // everything; the JS grows only with the log of the volume ratio.
+  std::vector<float> line;
+  for (int t = 0; t < 300; ++t)
+    for (int i = 0; i < 6; ++i) line.push_back(0.01f * float(t % 17) * float(i + 1));
+  const auto a = GaussianTimbre::fit(line, 6, 1e-6f);
+  const auto b = GaussianTimbre::fit(gaussian_frames(300, 6, 0.0f, 1.0f, 7), 6, 1e-6f);
+  const double js = jensen_shannon(a, b);
+  EXPECT_TRUE(std::isfinite(js));
+  EXPECT_GT(js, 0.0);
+  EXPECT_LT(js, 100.0);
+  EXPECT_GT(symmetric_kl(a, b), 1e4);
+  EXPECT_EQ(jensen_shannon(a, a), 0.0);
+}
+
 TEST(GaussianTimbre, VectorFormRoundTrips) {
   const auto a = GaussianTimbre::fit(gaussian_frames(300, 8, 0.5f, 1.2f, 4), 8);
   const auto b = GaussianTimbre::fit(gaussian_frames(300, 8, -0.5f, 0.8f, 5), 8);
@@ -67,6 +109,13 @@ TEST(GaussianTimbre, VectorFormRoundTrips) {
   std::vector<float> broken = a.to_vector();
   broken.pop_back();
   EXPECT_THROW(GaussianTimbre::from_vector(broken), std::exception);
+  // With log det (timbre-v2): the same prefix, two more floats, the same divergences.
+  const auto plain = a.to_vector(), with = a.to_vector(true);
+  ASSERT_EQ(with.size(), plain.size() + 2);
+  EXPECT_TRUE(std::equal(plain.begin(), plain.end(), with.begin()));
+  const auto a3 = GaussianTimbre::from_vector(with);
+  EXPECT_DOUBLE_EQ(a3.log_det(), a.log_det());
+  EXPECT_DOUBLE_EQ(jensen_shannon(a3, b), jensen_shannon(a, b));
 }
 
 TEST(GaussianTimbre, ConstantFramesStayFinite) {

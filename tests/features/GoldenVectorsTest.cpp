@@ -238,7 +238,7 @@ TEST(GoldenVectors, Mfcc) {
 }
 
 TEST(GoldenVectors, TimbreV1) {
-  const TimbreExtractor e;
+  const TimbreExtractor e(kTimbreV1);
   ASSERT_EQ(e.kind(), "timbre-v1");
   check_kind(e, {
     // tone

@@ -2,6 +2,7 @@
 // while a different one does not.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "features/GaussianTimbre.h"
@@ -12,7 +13,7 @@
 using namespace soundalike;
 
 TEST(TimbreExtractor, KindDimensionAndAValidGaussian) {
-  const TimbreExtractor e;
+  const TimbreExtractor e(kTimbreV1);
   EXPECT_EQ(e.kind(), "timbre-v1");
   EXPECT_EQ(e.dimension(), 1 + 25 + 25 * 26);
   EXPECT_EQ(e.sample_rate(), 22050);
@@ -25,8 +26,22 @@ TEST(TimbreExtractor, KindDimensionAndAValidGaussian) {
   EXPECT_NE(TimbreExtractor(TimbreConfig{.n_mfcc = 13}).kind(), e.kind());  // other settings, other kind
 }
 
+TEST(TimbreExtractor, V2IsV1WithLogDetAndComparesByJensenShannon) {
+  const TimbreExtractor v1(kTimbreV1), v2(kTimbreV2);
+  EXPECT_EQ(v2.kind(), "timbre-v2");
+  EXPECT_EQ(v2.dimension(), v1.dimension() + 2);
+  EXPECT_NE(TimbreExtractor(TimbreConfig{.n_mfcc = 13, .divergence = TimbreDivergence::jensen_shannon}).kind(), v2.kind());
+  const auto tone = test::mix(test::sine(440, 3.0, 22050), test::sine(1320, 3.0, 22050, 0.2f));
+  const auto a1 = v1.extract(tone), a2 = v2.extract(tone);
+  ASSERT_EQ(int(a2.size()), v2.dimension());
+  EXPECT_TRUE(std::equal(a1.begin(), a1.end(), a2.begin()));
+  EXPECT_NEAR(timbre_divergence(a2, v2.extract(tone)), 0.0, 1e-12);
+  const auto other = test::mix(test::sine(440, 3.0, 22050, 0.1f), test::sine(3000, 3.0, 22050, 0.5f));
+  EXPECT_GT(timbre_divergence(a2, v2.extract(other)), 0.1);
+}
+
 TEST(TimbreExtractor, SilenceIsLeftOutAndSameSoundMeansZeroDivergence) {
-  const TimbreExtractor e;
+  const TimbreExtractor e(kTimbreV1);
   const auto tone = test::sine(440, 2.0, 22050);
   auto padded = std::vector<float>(22050, 0.0f);
   padded.insert(padded.end(), tone.begin(), tone.end());

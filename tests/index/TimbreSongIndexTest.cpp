@@ -23,7 +23,7 @@ namespace {
 constexpr int kD = 8;
 
 // Gaussians fitted to frames around a few styles, so neighbourhoods are real.
-std::vector<std::vector<float>> models(size_t n, uint32_t seed) {
+std::vector<std::vector<float>> models(size_t n, uint32_t seed, bool with_log_det = false) {
   std::mt19937 g(seed);
   std::normal_distribution<float> z(0.0f, 1.0f);
   std::vector<std::vector<float>> centres(5, std::vector<float>(kD));
@@ -42,7 +42,7 @@ std::vector<std::vector<float>> models(size_t n, uint32_t seed) {
       const float common = z(g);
       for (int a = 0; a < kD; ++a) frames.push_back(shift[size_t(a)] + scale[size_t(a)] * (z(g) + 0.5f * common));
     }
-    out.push_back(GaussianTimbre::fit(frames, kD).to_vector());
+    out.push_back(GaussianTimbre::fit(frames, kD).to_vector(with_log_det));
   }
   return out;
 }
@@ -90,6 +90,58 @@ TEST(TimbreSongIndex, ExactSearchEqualsPairwiseRanking) {
       EXPECT_NEAR(found[r].distance, truth[r].first, 1e-3 * std::max(1.0, truth[r].first));
     }
   }
+}
+
+TEST(TimbreDivergence, JensenShannonForTimbreV2VectorsAndNoMixingOfKinds) {
+  const auto v1 = models(5, 1), v2 = models(5, 1, true);
+  for (size_t i = 0; i < v2.size(); ++i) {
+    EXPECT_NEAR(timbre_divergence(v2[i], v2[i]), 0.0, 1e-12);  // log det is stored as two floats
+    for (size_t j = i + 1; j < v2.size(); ++j) {
+      const double d = timbre_divergence(v2[i], v2[j]);
+      EXPECT_GT(d, 0.0);
+      EXPECT_DOUBLE_EQ(d, timbre_divergence(v2[j], v2[i]));
+      EXPECT_NEAR(d, jensen_shannon(GaussianTimbre::from_vector(v2[i]), GaussianTimbre::from_vector(v2[j])), 1e-9 * std::max(1.0, d));
+      EXPECT_DOUBLE_EQ(d, pair_distance("timbre-v2", Metric::l2)(v2[i], v2[j]));
+      // The same Gaussians under the KL give another (larger, heavier-tailed) number.
+      EXPECT_NE(d, timbre_divergence(v1[i], v1[j]));
+    }
+  }
+  EXPECT_THROW(timbre_divergence(v1[0], v2[1]), std::exception);
+}
+
+// Top-k of an index against the pairwise ranking by timbre_divergence.
+void expect_pairwise_ranking(const SongIndex& index, const std::vector<std::vector<float>>& m, const std::vector<int64_t>& ids,
+                             std::initializer_list<size_t> queries) {
+  for (size_t q : queries) {
+    std::vector<std::pair<double, int64_t>> truth;
+    for (size_t j = 0; j < m.size(); ++j) truth.push_back({timbre_divergence(m[q], m[j]), ids[j]});
+    std::sort(truth.begin(), truth.end());
+    const auto found = index.search(m[q], 10);
+    ASSERT_EQ(found.size(), 10u);
+    EXPECT_EQ(found[0].id, ids[q]);  // itself, at distance 0
+    for (size_t r = 0; r < 10; ++r) {
+      EXPECT_EQ(found[r].id, truth[r].second) << "query " << q << " rank " << r;
+      EXPECT_NEAR(found[r].distance, truth[r].first, 1e-5 * std::max(1.0, truth[r].first));
+    }
+  }
+}
+
+TEST(TimbreSongIndex, JensenShannonSearchEqualsPairwiseRankingExactAndShortlisted) {
+  const auto m = models(300, 2, true);
+  const auto [ids, data] = flatten(m);
+  auto exact = make_timbre_index(int(m[0].size()), {}, m.size());
+  EXPECT_EQ(exact->type(), "timbre-js-exact");
+  exact->add(ids, data);
+  expect_pairwise_ranking(*exact, m, ids, {0, 17, 123});
+  // Past the exact threshold the KL scan shortlists; with a shortlist of a third of the library the
+  // ten nearest by JS are still found.
+  TimbreIndexOptions o;
+  o.js_exact_threshold = 10;
+  o.js_candidates = 100;
+  auto shortlisted = make_timbre_index(int(m[0].size()), o, m.size());
+  shortlisted->add(ids, data);
+  EXPECT_EQ(shortlisted->type(), "timbre-js-shortlist");
+  expect_pairwise_ranking(*shortlisted, m, ids, {0, 17, 123});
 }
 
 TEST(TimbreSongIndex, FilterGivesTheSameTopResultOnATinyLibrary) {
