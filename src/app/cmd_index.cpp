@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "app/FeatureChoice.h"
 #include "common/Error.h"
 #include "index/Indexer.h"
@@ -84,23 +85,17 @@ int run(const IndexOptions& o) {
 }  // namespace
 
 void add_index_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<IndexOptions>();
-  CLI::App* cmd = app.add_subcommand("index", "Add the audio files under folders to a library database (incremental)");
+  auto [cmd, o] = add_command<IndexOptions>(
+      app, status, "index", "Add the audio files under folders to a library database (incremental)", run);
   cmd->add_option("dirs", o->roots, "Folders (walked recursively) or audio files")->required();
-  cmd->add_option("--db", o->db, "Library database file (created when missing)")->required();
-  cmd->add_option("--features", o->features,
-                  std::string("Feature kind: fusion, timbre, timbre-v1, mfcc or A+B (see evaluate-retrieval); or use --model. "
-                              "Default: ") + kDefaultFeaturesHelp);
-  cmd->add_option("--normalize", o->normalize,
-                  "Store mutual-proximity statistics for `similar --normalize mp`: auto (for timbre and fusion), mp, or none")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "none", "mp"}));
-  cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
-  cmd->add_option("--jobs,-j", o->jobs, "Worker threads (default: all cores)");
+  add_db_option(cmd, o->db, "created when missing");
+  add_features_choice(cmd, o->features);
+  add_normalize_option(cmd, o->normalize, "index stores the statistics mp needs");
+  add_model_option(cmd, o->model);
+  add_jobs_option(cmd, o->jobs);
   cmd->add_flag("--prune", o->prune, "Remove library tracks whose file no longer exists");
   cmd->footer("Exit status: 0 all files indexed or unchanged; 6 some files failed (listed, recorded in the "
               "library, retried when they change); 130 interrupted (finished files are kept).");
-  cmd->callback([o, &status] { status.code = run(*o); });
 }
 
 }  // namespace soundalike::app

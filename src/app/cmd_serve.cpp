@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "app/server/HttpServer.h"
 #include "app/server/LibraryService.h"
 #include "common/Error.h"
@@ -14,9 +15,7 @@
 namespace soundalike::app {
 namespace {
 
-struct ServeCli {
-  std::string db;
-  std::string features, model;
+struct ServeCli : LibraryCli {
   std::string host = "127.0.0.1";
   int port = 8080;
   int threads = 0;
@@ -83,17 +82,14 @@ int run(const ServeCli& o) {
 }  // namespace
 
 void add_serve_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<ServeCli>();
-  CLI::App* cmd = app.add_subcommand("serve", "The web app and JSON API over a library (docs/api.md)");
-  cmd->add_option("--db", o->db, "Library database (opened read-only; `index` may run beside it)")->required();
-  cmd->add_option("--features", o->features, "Which feature kind to serve when the library holds several");
-  cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model), for uploads");
+  auto [cmd, o] = add_command<ServeCli>(
+      app, status, "serve", "The web app and JSON API over a library (docs/api.md)", run);
+  o->add(cmd, "opened read-only; `index` may run beside it", "for uploads");
   cmd->add_option("--host", o->host, "Address to listen on (loopback unless you ask for more)")->capture_default_str();
   cmd->add_option("--port", o->port, "Port (0 = any free port)")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Worker threads; each open connection holds one (0 = max(64, 8 per core))")->capture_default_str();
   cmd->add_option("--max-upload-mb", o->max_upload_mb, "Largest accepted upload, MB (larger -> 413)")->capture_default_str();
   cmd->add_option("--timeout", o->timeout, "Read/write timeout per request, seconds")->capture_default_str();
-  cmd->callback([o, &status] { status.code = run(*o); });
 }
 
 }  // namespace soundalike::app

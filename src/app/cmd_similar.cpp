@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "app/FeatureChoice.h"
 #include "app/LibraryOutput.h"
 #include "common/Error.h"
@@ -14,9 +15,8 @@
 namespace soundalike::app {
 namespace {
 
-struct SimilarCli {
+struct SimilarCli : LibraryCli {
   std::vector<std::string> queries;
-  std::string db;
   int k = 10;
   std::string metric = "l2";
   bool json = false;
@@ -26,7 +26,6 @@ struct SimilarCli {
   std::vector<std::string> exclude_artists;
   bool ann = false;
   int ef_search = 256;
-  std::string features, model;
   std::string normalize = "auto";
 };
 
@@ -44,7 +43,6 @@ std::pair<double, double> parse_bpm(const std::string& s) {
 }
 
 int run(const SimilarCli& o) {
-  if (o.k <= 0) throw Error(ExitCode::usage, "-k must be positive");
   LibraryDb db(o.db, LibraryDb::Mode::read_only);
   const std::string kind = library_kind(db, o.features, o.model);
   const auto extractor = extractor_for_kind(kind, o.model);
@@ -91,14 +89,14 @@ int run(const SimilarCli& o) {
 }  // namespace
 
 void add_similar_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<SimilarCli>();
-  CLI::App* cmd = app.add_subcommand("similar", "The library songs that sound most like one or more query songs");
+  auto [cmd, o] = add_command<SimilarCli>(
+      app, status, "similar", "The library songs that sound most like one or more query songs", run);
   cmd->add_option("queries", o->queries, "Audio files (in the library or not), library track ids or paths; several = their centroid")
       ->required();
-  cmd->add_option("--db", o->db, "Library database")->required();
-  cmd->add_option("-k", o->k, "Number of songs")->capture_default_str();
-  cmd->add_option("--metric", o->metric, "l2 or cosine")->capture_default_str()->check(CLI::IsMember({"l2", "cosine"}));
-  auto* json = cmd->add_flag("--json", o->json, "Print JSON: {\"query\": {...}, \"results\": [...]}");
+  o->add(cmd);
+  add_k_option(cmd, o->k, "Number of songs");
+  add_metric_option(cmd, o->metric);
+  auto* json = add_json_flag(cmd, o->json, "{\"query\": {...}, \"results\": [...]}");
   cmd->add_option("--m3u", o->m3u, "Also write the results as an M3U playlist")->excludes(json);
   cmd->add_option("--max-per-artist", o->max_per_artist, "At most N songs per artist");
   cmd->add_option("--bpm", o->bpm, "Only songs with A <= BPM <= B, e.g. 110:130");
@@ -109,13 +107,7 @@ void add_similar_command(CLI::App& app, CommandStatus& status) {
                   "nearest songs (docs/benchmarks.md)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  cmd->add_option("--features", o->features, "Which feature kind to use when the library holds several");
-  cmd->add_option("--normalize", o->normalize,
-                  "Rescale distances: none, mp (mutual proximity), or auto (mp for timbre, none otherwise)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "none", "mp"}));
-  cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
-  cmd->callback([o, &status] { status.code = run(*o); });
+  add_normalize_option(cmd, o->normalize);
 }
 
 }  // namespace soundalike::app

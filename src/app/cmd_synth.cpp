@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "app/Interrupt.h"
 #include "common/Error.h"
 #include "audio/AudioWriter.h"
@@ -86,9 +87,9 @@ int run(const SynthOptions& o) {
 }  // namespace
 
 void add_synth_command(CLI::App& app, CommandStatus& status) {
-  auto opt = std::make_shared<SynthOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "synth", "Generate labeled music: a ten-genre corpus in GTZAN's layout, or (--library) a tagged demo library");
+  auto [cmd, opt] = add_command<SynthOptions>(
+      app, status, "synth",
+      "Generate labeled music: a ten-genre corpus in GTZAN's layout, or (--library) a tagged demo library", run);
   cmd->add_option("--out", opt->out, "Output folder")->required();
   cmd->add_option("--genres", opt->genres, "Comma-separated genres (default: all ten GTZAN genres)");
   cmd->add_option("--per-genre", opt->per_genre, "Clips per genre (corpus mode)")
@@ -100,8 +101,7 @@ void add_synth_command(CLI::App& app, CommandStatus& status) {
       ->capture_default_str()->check(CLI::Range(8000, 96000));
   cmd->add_option("--format", opt->format, "wav or flac (default: wav for the corpus, flac for --library)")
       ->check(CLI::IsMember({"wav", "flac"}));
-  cmd->add_option("-j,--jobs", opt->jobs, "Parallel clips (default: all cores); never changes the output")
-      ->check(CLI::NonNegativeNumber);
+  add_jobs_option(cmd, opt->jobs, "never changes the output");
   cmd->add_option("--soundfont", opt->soundfont,
                   "General MIDI soundfont (.sf2/.sf3); default: $SOUNDALIKE_SOUNDFONT, then Debian's usual paths");
   cmd->add_flag("--force", opt->force, "Render every file again, even those an earlier identical run made");
@@ -113,7 +113,6 @@ void add_synth_command(CLI::App& app, CommandStatus& status) {
       ->capture_default_str()->check(CLI::Range(1, 100));
   cmd->add_option("--tracks-per-album", opt->tracks_per_album, "Tracks per album (--library)")
       ->capture_default_str()->check(CLI::Range(1, 99));
-  cmd->callback([opt, &status] { status.code = run(*opt); });
 }
 
 }  // namespace soundalike::app
