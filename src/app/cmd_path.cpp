@@ -31,9 +31,7 @@ int run(const PathCli& o) {
   LibrarySearch search(db, kind, fo);
   const auto rows = playlist_path(db, search, a, b, o.steps);
   if (o.json) {
-    nlohmann::json out{{"from", to_json(a)}, {"to", to_json(b)}, {"results", nlohmann::json::array()}};
-    for (const auto& r : rows) out["results"].push_back(to_json(r));
-    std::cout << out.dump(2) << '\n';
+    std::cout << path_answer(a, b, rows).dump(2) << '\n';
     return 0;
   }
   print_table(rows);

@@ -67,15 +67,7 @@ int run(const SimilarCli& o) {
   const auto results = recommend(db, search, queries, so);
 
   if (o.json) {
-    nlohmann::json q = queries.size() == 1 ? to_json(queries.front()) : nlohmann::json::object();
-    if (queries.size() > 1) {
-      q["tracks"] = nlohmann::json::array();
-      for (const auto& t : queries) q["tracks"].push_back(to_json(t));
-    }
-    describe_search(q, search);
-    nlohmann::json out{{"query", q}, {"results", nlohmann::json::array()}};
-    for (const auto& r : results) out["results"].push_back(to_json(r));
-    std::cout << out.dump(2) << '\n';
+    std::cout << similar_answer(to_json(std::span<const QueryTrack>(queries)), search, results).dump(2) << '\n';
     return 0;
   }
   print_table(results);
