@@ -1,4 +1,3 @@
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -7,6 +6,7 @@
 #include "app/Commands.h"
 #include "app/CommonOptions.h"
 #include "app/FeatureChoice.h"
+#include "app/Interrupt.h"
 #include "common/Error.h"
 #include "index/Indexer.h"
 #include "index/LibraryProximity.h"
@@ -14,11 +14,6 @@
 
 namespace soundalike::app {
 namespace {
-
-// Set by SIGINT/SIGTERM. A signal handler can only talk to the program through a flag like this,
-// so this is the one piece of process-wide mutable state.
-volatile std::sig_atomic_t g_stop_requested = 0;
-extern "C" void on_stop_signal(int) { g_stop_requested = 1; }
 
 struct IndexOptions {
   std::vector<std::string> roots;
@@ -37,24 +32,12 @@ int run(const IndexOptions& o) {
   for (const auto& r : o.roots) io.roots.emplace_back(r);
   io.jobs = o.jobs;
   io.prune = o.prune;
-  io.cancelled = [] { return g_stop_requested != 0; };
-  g_stop_requested = 0;
-  struct sigaction sa {};
-  sa.sa_handler = on_stop_signal;
-  sigemptyset(&sa.sa_mask);
-  struct sigaction old_int {}, old_term {};
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
   IndexSummary s;
-  try {
+  {
+    const ScopedInterrupt interrupt;
+    io.cancel = interrupt.token();
     s = run_indexer(db, *extractor, io);
-  } catch (...) {
-    sigaction(SIGINT, &old_int, nullptr);
-    sigaction(SIGTERM, &old_term, nullptr);
-    throw;
   }
-  sigaction(SIGINT, &old_int, nullptr);
-  sigaction(SIGTERM, &old_term, nullptr);
 
   std::printf("%zu audio files found: %zu indexed, %zu unchanged, %zu failed", s.found, s.indexed, s.unchanged,
               s.failed + s.failed_before);

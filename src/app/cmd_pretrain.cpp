@@ -112,7 +112,7 @@ int run(PretrainCli& o) {
                  d.validation.size(), d.labeled ? d.labeled->dataset.clips.size() : size_t(0));
 
   ScopedInterrupt interrupt;
-  o.train.stop = interrupt.stop_flag();
+  o.train.stop = interrupt.token();
   const model::PretrainResult r = model::pretrain_model(d, o.train, o.out);
   if (r.interrupted) {
     std::fprintf(stderr, "soundalike: interrupted; %s holds the best backbone-only checkpoint (epoch %d)\n", o.out.c_str(),

@@ -1,13 +1,10 @@
-#include <pthread.h>
-#include <signal.h>
-
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "app/Commands.h"
 #include "app/CommonOptions.h"
+#include "app/Interrupt.h"
 #include "app/server/HttpServer.h"
 #include "app/server/LibraryService.h"
 #include "common/Error.h"
@@ -23,38 +20,6 @@ struct ServeCli : LibraryCli {
   int timeout = 30;
 };
 
-// Ctrl-C and SIGTERM stop the server cleanly: the signals are blocked in every thread the server
-// starts and one thread waits for them synchronously, so no work happens inside a signal handler.
-class StopOnSignal {
- public:
-  explicit StopOnSignal(HttpServer& server) {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGUSR1);  // our own wake-up when the server ends for another reason
-    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
-    waiter_ = std::thread([this, &server] {
-      int sig = 0;
-      sigwait(&set_, &sig);
-      if (sig != SIGUSR1) {
-        std::fprintf(stderr, "\nstopping (signal %d)\n", sig);
-        server.stop();
-      }
-    });
-  }
-  ~StopOnSignal() {
-    pthread_kill(waiter_.native_handle(), SIGUSR1);
-    waiter_.join();
-    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-  }
-  StopOnSignal(const StopOnSignal&) = delete;
-  StopOnSignal& operator=(const StopOnSignal&) = delete;
-
- private:
-  sigset_t set_{}, previous_{};
-  std::thread waiter_;
-};
-
 int run(const ServeCli& o) {
   if (o.max_upload_mb < 1) throw Error(ExitCode::usage, "--max-upload-mb must be at least 1");
   if (o.port < 0 || o.port > 65535) throw Error(ExitCode::usage, "--port must be in [0, 65535]");
@@ -66,7 +31,11 @@ int run(const ServeCli& o) {
   so.max_upload_bytes = size_t(o.max_upload_mb) << 20;
   so.timeout_seconds = o.timeout;
   HttpServer server(service, so);
-  StopOnSignal stop(server);
+  // Ctrl-C and SIGTERM stop the server cleanly (its threads, started from here on, never see them).
+  const ScopedInterrupt stop([&server] {
+    std::fprintf(stderr, "\nstopping\n");
+    server.stop();
+  });
   const int port = server.bind();
   std::fprintf(stderr, "library %s: %s vectors%s\n", o.db.c_str(), service.kind().c_str(),
                service.can_analyse_uploads() ? "" : " (uploads disabled: start with the model the library was indexed with)");

@@ -52,7 +52,7 @@ int run(const SynthOptions& o) {
     l.soundfont = soundfont;
     l.force = o.force;
     l.show_progress = true;
-    l.stop = interrupt.stop_flag();
+    l.stop = interrupt.token();
     m = synth::generate_library(l);
   } else {
     synth::CorpusOptions c;
@@ -67,7 +67,7 @@ int run(const SynthOptions& o) {
     c.soundfont = soundfont;
     c.force = o.force;
     c.show_progress = true;
-    c.stop = interrupt.stop_flag();
+    c.stop = interrupt.token();
     m = synth::generate_corpus(c);
   }
   if (m.interrupted) {

@@ -109,7 +109,7 @@ int run_train(TrainCliOptions& o) {
   o.train.backbone.name = o.backbone;
   if (!o.quiet) o.train.on_epoch = log_epoch;
   ScopedInterrupt interrupt;
-  o.train.stop = interrupt.stop_flag();
+  o.train.stop = interrupt.token();
   const model::TrainResult r = model::train_model(d, o.train, o.out);
   if (r.interrupted) {
     std::fprintf(stderr, "soundalike: interrupted; %s holds the best checkpoint (epoch %d)\n", o.out.c_str(), r.best_epoch);
@@ -157,7 +157,7 @@ int run_compare(TrainCliOptions& o) {
   for (const auto& name : names) {
     model::TrainOptions t = o.train;
     t.backbone.name = name;
-    t.stop = interrupt.stop_flag();
+    t.stop = interrupt.token();
     if (!o.quiet) {
       std::fprintf(stderr, "== %s\n", name.c_str());
       t.on_epoch = log_epoch;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "audio/AudioWriter.h"
+#include "common/Cancel.h"
 #include "synth/Genre.h"
 #include "synth/Song.h"
 
@@ -56,7 +57,7 @@ struct CorpusOptions {
   bool show_progress = false;  // a progress bar on stderr (drawn only on a terminal)
   // Set (e.g. by SIGINT) to stop starting new files: the ones being rendered finish, the manifest lists
   // every complete file, and a re-run renders only the rest.
-  const std::atomic<bool>* stop = nullptr;
+  CancelToken stop = nullptr;
 };
 
 // Writes out/<genre>/<genre>.NNNNN.<ext> (mono, 16-bit) and out/manifest.csv. Output bytes depend only
@@ -86,7 +87,7 @@ struct LibraryOptions {
   std::optional<std::filesystem::path> soundfont;
   bool force = false;
   bool show_progress = false;
-  const std::atomic<bool>* stop = nullptr;  // as in CorpusOptions
+  CancelToken stop = nullptr;  // as in CorpusOptions
 };
 
 // Writes out/<artist>/<album>/<NN title>.<ext> (stereo, tagged title/artist/album/genre/track) and
