@@ -1,4 +1,7 @@
+#include <charconv>
 #include <cstdio>
+#include <optional>
+#include <string_view>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -29,17 +32,23 @@ struct SimilarCli : LibraryCli {
   std::string normalize = "auto";
 };
 
+// An empty side is open: "120:" = at least 120.
+std::optional<double> parse_bound(std::string_view text, double open) {
+  if (text.empty()) return open;
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
 std::pair<double, double> parse_bpm(const std::string& s) {
   const auto colon = s.find(':');
-  try {
-    if (colon != std::string::npos) {
-      const double a = colon == 0 ? 0.0 : std::stod(s.substr(0, colon));
-      const double b = colon + 1 == s.size() ? 1e9 : std::stod(s.substr(colon + 1));
-      if (a <= b) return {a, b};
-    }
-  } catch (const std::exception&) {
+  if (colon != std::string::npos) {
+    const auto a = parse_bound(std::string_view(s).substr(0, colon), 0.0);
+    const auto b = parse_bound(std::string_view(s).substr(colon + 1), 1e9);
+    if (a && b && *a <= *b) return {*a, *b};
   }
-  throw Error(ExitCode::usage, "--bpm wants A:B, e.g. 110:130 (got '" + s + "')");
+  throw Error(ExitCode::usage, "--bpm wants A:B with A <= B, e.g. 110:130 (got '" + s + "')");
 }
 
 int run(const SimilarCli& o) {

@@ -70,6 +70,7 @@ int run(const SynthOptions& o) {
     c.stop = interrupt.token();
     m = synth::generate_corpus(c);
   }
+  for (const auto& w : m.warnings) std::fprintf(stderr, "soundalike: %s\n", w.c_str());
   if (m.interrupted) {
     std::fprintf(stderr,
                  "soundalike: interrupted; %zu of %d files complete (%d rendered now) and listed in %s; run the same "

@@ -177,14 +177,17 @@ CorpusManifest run_jobs(std::vector<Job>& jobs, const fs::path& out, const fs::p
                         CancelToken stop) {
   const fs::path manifest_path = out / "manifest.csv";
   std::map<std::string, ClipRecord> previous;
+  std::string reuse_warning;
   if (!force && fs::exists(manifest_path)) {
     try {
       for (ClipRecord& r : read_manifest(manifest_path)) previous.emplace(r.path, std::move(r));
-    } catch (const Error&) {
+    } catch (const Error& e) {
       previous.clear();  // an unreadable old manifest only means nothing can be reused
+      reuse_warning = std::string(e.what()) + "; every file is rendered again";
     }
   }
   CorpusManifest manifest;
+  if (!reuse_warning.empty()) manifest.warnings.push_back(std::move(reuse_warning));
   for (Job& job : jobs) {
     const fs::path file = out / job.record.path;
     const auto it = previous.find(job.record.path);

@@ -37,6 +37,7 @@ struct CorpusManifest {
   int reused = 0;    // files already present with an identical manifest row (see generate_corpus)
   int planned = 0;   // files the options ask for
   bool interrupted = false;  // stopped by `stop`: the manifest lists only the files that are complete
+  std::vector<std::string> warnings;  // what went wrong without stopping the run, for the caller to show
 };
 
 void write_manifest(const std::filesystem::path& csv, const std::vector<ClipRecord>& clips);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <tuple>
@@ -284,8 +285,10 @@ json LibraryService::similar_to_audio(std::span<const std::byte> audio, std::str
   try {
     const auto preview = impl_->decoder.decode_memory(audio, name, DecodeOptions{.duration = kPreviewSeconds});
     qj["spectrogram"] = "data:image/png;base64," + base64(spectrogram_of(impl_->preview_mel, preview.samples));
-  } catch (const Error&) {
-    // The analysis read it; a preview that fails is not worth failing the answer for.
+  } catch (const Error& e) {
+    // The analysis read it; a preview that fails is not worth failing the answer for, but the server's
+    // log says why the page shows none.
+    std::fprintf(stderr, "soundalike: no spectrogram preview for the upload %s: %s\n", std::string(name).c_str(), e.what());
   }
   return impl_->answer(q, request, std::move(qj));
 }
