@@ -37,37 +37,30 @@ int run(const SynthOptions& o) {
   if (o.soundfont) soundfont = *o.soundfont;
   synth::CorpusManifest m;
   ScopedInterrupt interrupt;  // Ctrl-C: finish the files being rendered, list them, exit 130
+  auto fill = [&](synth::RenderOptions& r) {
+    r.out = o.out;
+    r.genres = genres;
+    r.seconds = o.seconds;
+    r.seed = o.seed;
+    r.sample_rate = o.sample_rate;
+    if (o.format) r.format = parse_audio_file_format(*o.format);  // else the mode's own default
+    r.jobs = o.jobs;
+    r.soundfont = soundfont;
+    r.force = o.force;
+    r.show_progress = true;
+    r.stop = interrupt.token();
+  };
   if (o.library) {
     synth::LibraryOptions l;
-    l.out = o.out;
-    l.genres = genres;
+    fill(l);
     l.artists = o.artists;
     l.albums_per_artist = o.albums_per_artist;
     l.tracks_per_album = o.tracks_per_album;
-    l.seconds = o.seconds;
-    l.seed = o.seed;
-    l.sample_rate = o.sample_rate;
-    l.format = parse_audio_file_format(o.format.value_or("flac"));
-    l.jobs = o.jobs;
-    l.soundfont = soundfont;
-    l.force = o.force;
-    l.show_progress = true;
-    l.stop = interrupt.token();
     m = synth::generate_library(l);
   } else {
     synth::CorpusOptions c;
-    c.out = o.out;
-    c.genres = genres;
+    fill(c);
     c.per_genre = o.per_genre;
-    c.seconds = o.seconds;
-    c.seed = o.seed;
-    c.sample_rate = o.sample_rate;
-    c.format = parse_audio_file_format(o.format.value_or("wav"));
-    c.jobs = o.jobs;
-    c.soundfont = soundfont;
-    c.force = o.force;
-    c.show_progress = true;
-    c.stop = interrupt.token();
     m = synth::generate_corpus(c);
   }
   for (const auto& w : m.warnings) std::fprintf(stderr, "soundalike: %s\n", w.c_str());

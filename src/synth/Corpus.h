@@ -44,10 +44,10 @@ void write_manifest(const std::filesystem::path& csv, const std::vector<ClipReco
 // Throws InputError(bad_data) on a malformed file.
 std::vector<ClipRecord> read_manifest(const std::filesystem::path& csv);
 
-struct CorpusOptions {
+// What a genre corpus and a demo library are rendered with alike.
+struct RenderOptions {
   std::filesystem::path out;
   std::vector<Genre> genres{kAllGenres.begin(), kAllGenres.end()};
-  int per_genre = 100;  // GTZAN's size
   double seconds = 30;
   uint64_t seed = 1;
   int sample_rate = 22050;
@@ -59,6 +59,10 @@ struct CorpusOptions {
   // Set (e.g. by SIGINT) to stop starting new files: the ones being rendered finish, the manifest lists
   // every complete file, and a re-run renders only the rest.
   CancelToken stop = nullptr;
+};
+
+struct CorpusOptions : RenderOptions {
+  int per_genre = 100;  // GTZAN's size
 };
 
 // Writes out/<genre>/<genre>.NNNNN.<ext> (mono, 16-bit) and out/manifest.csv. Output bytes depend only
@@ -74,21 +78,12 @@ CorpusManifest generate_corpus(const CorpusOptions& options);
 // The samples are the float mix before 16-bit rounding.
 std::vector<RenderedSong> render_corpus(const CorpusOptions& options);
 
-struct LibraryOptions {
-  std::filesystem::path out;
-  std::vector<Genre> genres{kAllGenres.begin(), kAllGenres.end()};  // artists are spread over these
+// The artists are spread over `genres`; a library is FLAC unless asked otherwise.
+struct LibraryOptions : RenderOptions {
+  LibraryOptions() { format = AudioFileFormat::flac; }
   int artists = 10;
   int albums_per_artist = 2;
   int tracks_per_album = 5;
-  double seconds = 30;
-  uint64_t seed = 1;
-  int sample_rate = 22050;
-  AudioFileFormat format = AudioFileFormat::flac;
-  int jobs = 0;
-  std::optional<std::filesystem::path> soundfont;
-  bool force = false;
-  bool show_progress = false;
-  CancelToken stop = nullptr;  // as in CorpusOptions
 };
 
 // Writes out/<artist>/<album>/<NN title>.<ext> (stereo, tagged title/artist/album/genre/track) and
