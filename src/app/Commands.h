@@ -3,11 +3,31 @@
 // Commands are thin: parsing and printing here, the work in soundalike_core.
 #include <CLI/CLI.hpp>
 
+#include <memory>
+
 namespace soundalike::app {
 
 struct CommandStatus {
   int code = 0;
 };
+
+// The subcommand and its options, which the caller declares on them.
+template <class Options>
+struct Command {
+  CLI::App* cmd;
+  Options* options;
+};
+
+// Adds the subcommand `name`. Its options live in one Options object that the callback shares (CLI11
+// keeps references to the fields until parsing ends); when the subcommand is chosen, `run` gets them and
+// its result becomes the exit status.
+template <class Options, class Run>
+Command<Options> add_command(CLI::App& app, CommandStatus& status, const char* name, const char* description, Run run) {
+  auto options = std::make_shared<Options>();
+  CLI::App* cmd = app.add_subcommand(name, description);
+  cmd->callback([options, run, &status] { status.code = run(*options); });
+  return {cmd, options.get()};
+}
 
 void add_info_command(CLI::App& app, CommandStatus& status);
 void add_spectrogram_command(CLI::App& app, CommandStatus& status);

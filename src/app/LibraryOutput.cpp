@@ -46,11 +46,29 @@ nlohmann::json to_json(const QueryTrack& q) {
           {"bpm", q.track.descriptors.bpm}};
 }
 
-void describe_search(nlohmann::json& query, const LibrarySearch& search) {
+nlohmann::json to_json(std::span<const Recommendation> rows) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const Recommendation& r : rows) out.push_back(to_json(r));
+  return out;
+}
+
+nlohmann::json to_json(std::span<const QueryTrack> queries) {
+  if (queries.size() == 1) return to_json(queries.front());
+  nlohmann::json out{{"tracks", nlohmann::json::array()}};
+  for (const QueryTrack& q : queries) out["tracks"].push_back(to_json(q));
+  return out;
+}
+
+nlohmann::json similar_answer(nlohmann::json query, const LibrarySearch& search, std::span<const Recommendation> results) {
   query["kind"] = search.kind();
   // The name mutual proximity stores its statistics under is exactly this: the divergence for timbre.
   query["metric"] = mp_metric_key(search.kind(), search.metric());
   query["normalize"] = std::string(to_string(search.normalization()));
+  return {{"query", std::move(query)}, {"results", to_json(results)}};
+}
+
+nlohmann::json path_answer(const QueryTrack& from, const QueryTrack& to, std::span<const Recommendation> rows) {
+  return {{"from", to_json(from)}, {"to", to_json(to)}, {"results", to_json(rows)}};
 }
 
 namespace {

@@ -16,10 +16,16 @@ std::string artist_title(const TrackRow& t);  // "Artist – Title", falling bac
 void print_table(std::span<const Recommendation> rows);
 nlohmann::json to_json(const Recommendation& r);
 nlohmann::json to_json(const QueryTrack& q);
-// Adds what a search was made with to a "query" object: "kind", "metric" and "normalize". `similar --json`
-// and the server both call this, since LibraryBackend promises them the same JSON. A timbre kind is
-// compared by its divergence whatever vector metric was asked for, so its "metric" is that divergence.
-void describe_search(nlohmann::json& query, const LibrarySearch& search);
+nlohmann::json to_json(std::span<const Recommendation> rows);  // an array of to_json(row)
+// One query track's object, or for several {"tracks": [...]} (their centroid was searched for).
+nlohmann::json to_json(std::span<const QueryTrack> queries);
+// The JSON of a similar answer, {"query": {...}, "results": [...]}, built here alone because `similar
+// --json` and the server's /similar answers promise the same JSON (LibraryBackend). `query` gains what the
+// search was made with: "kind", "metric" and "normalize"; a timbre kind is compared by its divergence
+// whatever vector metric was asked for, so its "metric" is that divergence.
+nlohmann::json similar_answer(nlohmann::json query, const LibrarySearch& search, std::span<const Recommendation> results);
+// `path --json`: {"from": {...}, "to": {...}, "results": [...]}.
+nlohmann::json path_answer(const QueryTrack& from, const QueryTrack& to, std::span<const Recommendation> rows);
 // Throws Error(cannot_write) naming the file.
 void write_m3u(const std::filesystem::path& out, std::span<const Recommendation> rows);
 

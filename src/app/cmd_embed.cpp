@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "app/ModelOptions.h"
 #include "app/Output.h"
 #include "audio/AudioDecoder.h"
@@ -125,28 +126,30 @@ int run_classify(const EmbedOptions& o) {
   return code;
 }
 
+// embed and classify read the same inputs.
+void add_file_options(CLI::App* cmd, EmbedOptions& o) {
+  add_model_option(cmd, o.model, "default: the shipped model");
+  cmd->add_option("files", o.files, "Audio files")->required();
+  add_threads_option(cmd, o.threads);
+}
+
 }  // namespace
 
 void add_embed_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<EmbedOptions>();
-  CLI::App* cmd = app.add_subcommand("embed", "Print each file's embedding (the model's penultimate layer, averaged over windows)");
-  cmd->add_option("--model", o->model, "Model file from 'soundalike train' (default: the shipped model)");
-  cmd->add_option("files", o->files, "Audio files")->required();
+  auto [cmd, o] = add_command<EmbedOptions>(
+      app, status, "embed",
+      "Print each file's embedding (the model's penultimate layer, averaged over windows)", run_embed);
+  add_file_options(cmd, *o);
   cmd->add_option("--format", o->format, "tsv: path<TAB>v1<TAB>v2...; json: [{path, embedding}]")
       ->capture_default_str()->check(CLI::IsMember({"tsv", "json"}));
-  cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
-  cmd->callback([o, &status] { status.code = run_embed(*o); });
 }
 
 void add_classify_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<EmbedOptions>();
-  CLI::App* cmd = app.add_subcommand("classify", "Print each file's most likely labels with probabilities");
-  cmd->add_option("--model", o->model, "Model file from 'soundalike train' (default: the shipped model)");
-  cmd->add_option("files", o->files, "Audio files")->required();
+  auto [cmd, o] = add_command<EmbedOptions>(
+      app, status, "classify", "Print each file's most likely labels with probabilities", run_classify);
+  add_file_options(cmd, *o);
   cmd->add_option("--top", o->top, "How many labels per file")->capture_default_str()->check(CLI::Range(1, 1000));
-  cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
-  cmd->add_flag("--json", o->json, "Print JSON");
-  cmd->callback([o, &status] { status.code = run_classify(*o); });
+  add_json_flag(cmd, o->json, "[{path, labels: [{label, probability}]}]");
 }
 
 }  // namespace soundalike::app

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "app/ModelOptions.h"
 #include "common/Error.h"
 #include "common/Parallel.h"
@@ -53,17 +54,15 @@ int run(const EvaluateOptions& o) {
 }  // namespace
 
 void add_evaluate_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<EvaluateOptions>();
-  CLI::App* cmd = app.add_subcommand("evaluate", "Loss, accuracy, precision, recall, F1, confusion and P@10 of a model on labeled audio");
-  cmd->add_option("--model", o->model, "Model file from 'soundalike train' (default: the shipped model)");
-  cmd->add_option("data", o->data, "DIR/<label>/<audio files>, or a CSV of path,label[,group]")->required();
+  auto [cmd, o] = add_command<EvaluateOptions>(
+      app, status, "evaluate",
+      "Loss, accuracy, precision, recall, F1, confusion and P@10 of a model on labeled audio", run);
+  add_model_option(cmd, o->model, "default: the shipped model");
+  add_labeled_data_options(cmd, o->data, o->max_clips, o->max_seconds);
   cmd->add_option("--confusion-png", o->confusion_png, "Also draw the confusion matrix into this PNG");
-  cmd->add_option("--threads", o->threads, "Threads (0 = all cores)")->capture_default_str();
-  cmd->add_option("--max-clips", o->max_clips, "Use at most this many clips per label (0 = all)")->capture_default_str();
-  cmd->add_option("--max-seconds", o->max_seconds, "Use at most this many seconds from the middle of each file (0 = all)");
-  cmd->add_flag("--json", o->json, "Print JSON (accuracy, precision, recall, f1, loss, p_at_10, p_at_10_capped, confusion, ...)");
+  add_threads_option(cmd, o->threads);
+  add_json_flag(cmd, o->json, "accuracy, precision, recall, f1, loss, p_at_10, p_at_10_capped, confusion, ...");
   o->cache.add(cmd);
-  cmd->callback([o, &status] { status.code = run(*o); });
 }
 
 }  // namespace soundalike::app

@@ -10,6 +10,7 @@
 #include <memory>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "app/FeatureChoice.h"
 #include "common/Error.h"
 #include "features/FusedExtractor.h"
@@ -131,20 +132,14 @@ int run(const RetrievalCli& o) {
 }  // namespace
 
 void add_evaluate_retrieval_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<RetrievalCli>();
-  CLI::App* cmd = app.add_subcommand(
-      "evaluate-retrieval", "Leave-one-out retrieval scores (P@1, P@10, R-precision) of a feature kind on labeled audio");
+  auto [cmd, o] = add_command<RetrievalCli>(
+      app, status, "evaluate-retrieval",
+      "Leave-one-out retrieval scores (P@1, P@10, R-precision) of a feature kind on labeled audio", run);
   cmd->add_option("data", o->data, "DIR/<label>/<audio files>, or a CSV of path,label")->required();
-  cmd->add_option("--features", o->features,
-                  std::string("fusion, timbre, timbre-v1, timbre-v2, mfcc, random (a baseline), or a fusion A+B of mfcc|timbre|timbre-v1|timbre-v2|model|default; "
-                              "default: what `index` uses by default, ") + kDefaultFeaturesHelp);
-  cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
-  cmd->add_option("--metric", o->metric, "Distance between vectors")->capture_default_str()->check(CLI::IsMember({"l2", "cosine"}));
-  cmd->add_option("--normalize", o->normalize,
-                  "auto (what `similar` does: mp for timbre and fusion), none, or mp (mutual proximity over the "
-                  "evaluated songs); fusion always uses mp per part")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "none", "mp"}));
+  add_features_choice(cmd, o->features, "evaluate-retrieval also takes random, a baseline");
+  add_model_option(cmd, o->model);
+  add_metric_option(cmd, o->metric);
+  add_normalize_option(cmd, o->normalize, "over the evaluated songs; fusion always uses mp per part");
   cmd->add_option("--clip-seconds", o->clip_seconds, "Seconds from the middle of each song (0 = the whole song)")
       ->capture_default_str();
   cmd->add_flag("--sweep-fusion-weights", o->sweep,
@@ -152,12 +147,11 @@ void add_evaluate_retrieval_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("--fusion-weight", o->fusion_weight,
                   "With --features A+B: weight of A's MP distance (B gets 1 - w)")
       ->capture_default_str();
-  cmd->add_option("-j,--jobs", o->jobs, "Files analysed in parallel (default: all cores)");
-  cmd->add_flag("--json", o->json, "Print JSON: p_at_1, p_at_10, r_precision, items, files_per_second, ...");
+  add_jobs_option(cmd, o->jobs);
+  add_json_flag(cmd, o->json, "p_at_1, p_at_10, r_precision, items, files_per_second, ...");
   cmd->footer(
       "Relevant = same label (folder). P@10 over the min(10, n-1) nearest; R-precision over the min(10, r) nearest,\n"
       "r = songs sharing the label (as musly-eval). Exit 6 when some files were skipped (listed).");
-  cmd->callback([o, &status] { status.code = run(*o); });
 }
 
 }  // namespace soundalike::app

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "app/Output.h"
 #include "audio/AudioDecoder.h"
 
@@ -72,13 +73,12 @@ int run(const InfoOptions& o) {
 }  // namespace
 
 void add_info_command(CLI::App& app, CommandStatus& status) {
-  auto opt = std::make_shared<InfoOptions>();
-  CLI::App* cmd = app.add_subcommand("info", "Container, codec, sample rate, channels, duration and tags of audio files");
+  auto [cmd, opt] = add_command<InfoOptions>(
+      app, status, "info", "Container, codec, sample rate, channels, duration and tags of audio files", run);
   cmd->add_option("files", opt->files, "Audio files (any format FFmpeg reads)")->required();
-  cmd->add_flag("--json", opt->json, "Print a JSON array, one object per file");
+  add_json_flag(cmd, opt->json, "an array, one object per file");
   cmd->add_flag("--fast", opt->headers_only,
                 "Read headers only: faster, but does not prove the audio decodes, and durations are the header's");
-  cmd->callback([opt, &status] { status.code = run(*opt); });
 }
 
 }  // namespace soundalike::app

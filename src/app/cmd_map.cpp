@@ -3,6 +3,7 @@
 #include <string>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "app/FeatureChoice.h"
 #include "index/LibraryMap.h"
 #include "index/Recommender.h"
@@ -10,8 +11,8 @@
 namespace soundalike::app {
 namespace {
 
-struct MapCli {
-  std::string db, out, highlight, features, model;
+struct MapCli : LibraryCli {
+  std::string out, highlight;
   int width = 1200, height = 900, k = 10;
 };
 
@@ -40,17 +41,14 @@ int run(const MapCli& o) {
 }  // namespace
 
 void add_map_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<MapCli>();
-  CLI::App* cmd = app.add_subcommand("map", "A 2-D picture of the library (PCA), coloured by label or genre");
-  cmd->add_option("--db", o->db, "Library database")->required();
+  auto [cmd, o] = add_command<MapCli>(
+      app, status, "map", "A 2-D picture of the library (PCA), coloured by label or genre", run);
+  o->add(cmd);
   cmd->add_option("-o,--output", o->out, "PNG file to write")->required();
   cmd->add_option("--highlight", o->highlight, "Mark a query (track id, path or audio file) and its k nearest songs");
-  cmd->add_option("-k", o->k, "Neighbours to highlight")->capture_default_str();
+  add_k_option(cmd, o->k, "Neighbours to highlight");
   cmd->add_option("--width", o->width, "Image width")->capture_default_str()->check(CLI::Range(400, 8000));
   cmd->add_option("--height", o->height, "Image height")->capture_default_str()->check(CLI::Range(300, 8000));
-  cmd->add_option("--features", o->features, "Which feature kind to use when the library holds several");
-  cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
-  cmd->callback([o, &status] { status.code = run(*o); });
 }
 
 }  // namespace soundalike::app

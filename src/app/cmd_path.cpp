@@ -4,6 +4,7 @@
 #include <string>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "app/FeatureChoice.h"
 #include "app/LibraryOutput.h"
 #include "index/LibrarySearch.h"
@@ -12,8 +13,8 @@
 namespace soundalike::app {
 namespace {
 
-struct PathCli {
-  std::string from, to, db, metric = "l2", m3u, features, model;
+struct PathCli : LibraryCli {
+  std::string from, to, metric = "l2", m3u;
   int steps = 8;
   bool json = false;
 };
@@ -30,9 +31,7 @@ int run(const PathCli& o) {
   LibrarySearch search(db, kind, fo);
   const auto rows = playlist_path(db, search, a, b, o.steps);
   if (o.json) {
-    nlohmann::json out{{"from", to_json(a)}, {"to", to_json(b)}, {"results", nlohmann::json::array()}};
-    for (const auto& r : rows) out["results"].push_back(to_json(r));
-    std::cout << out.dump(2) << '\n';
+    std::cout << path_answer(a, b, rows).dump(2) << '\n';
     return 0;
   }
   print_table(rows);
@@ -43,18 +42,15 @@ int run(const PathCli& o) {
 }  // namespace
 
 void add_path_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<PathCli>();
-  CLI::App* cmd = app.add_subcommand("path", "A playlist that moves smoothly from song A to song B");
+  auto [cmd, o] = add_command<PathCli>(
+      app, status, "path", "A playlist that moves smoothly from song A to song B", run);
   cmd->add_option("from", o->from, "Start: library track id or path, or an audio file")->required();
   cmd->add_option("to", o->to, "End: library track id or path, or an audio file")->required();
-  cmd->add_option("--db", o->db, "Library database")->required();
+  o->add(cmd);
   cmd->add_option("--steps", o->steps, "Songs between A and B")->capture_default_str();
-  cmd->add_option("--metric", o->metric, "l2 or cosine")->capture_default_str()->check(CLI::IsMember({"l2", "cosine"}));
-  auto* json = cmd->add_flag("--json", o->json, "Print JSON");
+  add_metric_option(cmd, o->metric);
+  auto* json = add_json_flag(cmd, o->json, "{\"from\": {...}, \"to\": {...}, \"results\": [...]}");
   cmd->add_option("--m3u", o->m3u, "Also write the playlist as M3U")->excludes(json);
-  cmd->add_option("--features", o->features, "Which feature kind to use when the library holds several");
-  cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
-  cmd->callback([o, &status] { status.code = run(*o); });
 }
 
 }  // namespace soundalike::app

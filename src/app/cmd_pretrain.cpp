@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "app/Interrupt.h"
 #include "app/ModelOptions.h"
 #include "common/Error.h"
@@ -111,7 +112,7 @@ int run(PretrainCli& o) {
                  d.validation.size(), d.labeled ? d.labeled->dataset.clips.size() : size_t(0));
 
   ScopedInterrupt interrupt;
-  o.train.stop = interrupt.stop_flag();
+  o.train.stop = interrupt.token();
   const model::PretrainResult r = model::pretrain_model(d, o.train, o.out);
   if (r.interrupted) {
     std::fprintf(stderr, "soundalike: interrupted; %s holds the best backbone-only checkpoint (epoch %d)\n", o.out.c_str(),
@@ -148,10 +149,10 @@ int run(PretrainCli& o) {
 }  // namespace
 
 void add_pretrain_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<PretrainCli>();
+  auto [cmd, o] = add_command<PretrainCli>(
+      app, status, "pretrain",
+      "Self-supervised (contrastive) pretraining on unlabeled music, then the output layer on labeled clips", run);
   auto& t = o->train;
-  CLI::App* cmd = app.add_subcommand(
-      "pretrain", "Self-supervised (contrastive) pretraining on unlabeled music, then the output layer on labeled clips");
   cmd->add_option("data", o->data, "DIR/<folder>/<audio files>: unlabeled music (folders only describe the data)")->required();
   cmd->add_option("-o,--out", o->out, "Model file to write")->required();
   cmd->add_option("--validate", o->validate,
@@ -159,15 +160,12 @@ void add_pretrain_command(CLI::App& app, CommandStatus& status) {
                   "the best epoch is kept");
   cmd->add_option("--labels", o->labels,
                   "Labeled clips (DIR/<label>/…) for the output layer, fitted with backbone and embedding frozen");
-  cmd->add_option("--epochs", t.epochs, "Epochs (also the length of the cosine schedule)")
-      ->capture_default_str()->check(CLI::Range(1, 100000));
+  add_training_options(cmd, t, o->augment, "noise,shift,brightness,specaugment,gain,gauss,roll | contrastive | all | none");
   cmd->add_option("--stop-after", t.stop_after,
                   "Stop after this epoch; the learning-rate schedule still spans --epochs (0 = run them all)")
       ->capture_default_str()->check(CLI::Range(0, 100000));
   cmd->add_option("--passes", t.passes_per_epoch, "Positive pairs per track and epoch")->capture_default_str()
       ->check(CLI::Range(1, 1000));
-  cmd->add_option("--batch-size", t.batch_size, "Tracks per step (two windows each)")->capture_default_str()
-      ->check(CLI::Range(2, 4096));
   cmd->add_option("--temperature", t.temperature, "NT-Xent temperature")->capture_default_str();
   cmd->add_option("--group-weight", t.group_weight,
                   "Share of the loss for supervised contrast over the training folders (views of tracks of one folder "
@@ -181,19 +179,6 @@ void add_pretrain_command(CLI::App& app, CommandStatus& status) {
   cmd->add_flag("--keep-last", t.keep_last, "Keep the last epoch rather than the best on --validate (still scored)");
   cmd->add_option("--projection", t.projection_size, "Width of the projection the loss sees (0 = the embedding itself)")
       ->capture_default_str()->check(CLI::Range(0, 65536));
-  cmd->add_option("--learning-rate", t.learning_rate, "AdamW learning rate")->capture_default_str();
-  cmd->add_option("--weight-decay", t.weight_decay, "AdamW weight decay")->capture_default_str();
-  cmd->add_option("--augment", o->augment, "Augmentations of each view: noise,shift,brightness,specaugment,gain,gauss,roll | contrastive | all | none")
-      ->capture_default_str();
-  cmd->add_option("--time-limit", t.time_limit_s, "Stop after the epoch that passes this many seconds (0 = none)")
-      ->capture_default_str();
-  cmd->add_option("--seed", t.seed, "Seed of initial weights, batches and augmentation")->capture_default_str();
-  cmd->add_option("--threads", t.threads, "Threads for decoding and torch (0 = all cores)")->capture_default_str();
-  cmd->add_option("--window", t.window_frames, "Frames per input window")->capture_default_str()->check(CLI::Range(16, 4096));
-  cmd->add_option("--eval-windows", t.eval_windows, "Most windows spread across a clip when evaluating/embedding")
-      ->capture_default_str()->check(CLI::Range(1, 1000));
-  cmd->add_option("--embedding-size", t.embedding_size, "Width of the embedding")->capture_default_str()
-      ->check(CLI::Range(2, 65536));
   cmd->add_option("--backbone", t.backbone.name, "Network: compact (strided, fast) or conv4 (four VGG-style blocks)")
       ->capture_default_str()->check(CLI::IsMember({"compact", "conv4"}));
   cmd->add_option("--width", t.backbone.width, "compact/conv4: channels of the first layer (0 = 16)")->capture_default_str();
@@ -214,16 +199,10 @@ void add_pretrain_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("--clip-seconds", o->clip_seconds, "Seconds from the middle of each validation file")->capture_default_str();
   cmd->add_option("--max-labeled-clips", o->max_labeled_clips, "At most this many labeled clips per label (0 = all)")
       ->capture_default_str();
-  cmd->add_option("--n-mels", o->spectrogram.n_mels, "Mel bands")->capture_default_str();
-  cmd->add_option("--n-fft", o->spectrogram.n_fft, "FFT size")->capture_default_str();
-  cmd->add_option("--hop", o->spectrogram.hop_length, "Samples between frames")->capture_default_str();
-  cmd->add_option("--top-db", o->spectrogram.top_db, "dB floor below the loudest bin (0 = none)")->capture_default_str();
-  cmd->add_option("--amin", o->spectrogram.amin, "Power floor before the logarithm")->capture_default_str();
-  cmd->add_flag("--json", o->json, "Print the results as JSON on stdout");
-  cmd->add_flag("-q,--quiet", o->quiet, "No per-epoch lines on stderr");
+  add_spectrogram_options(cmd, o->spectrogram);
+  add_training_output_flags(cmd, o->json, o->quiet);
   o->cache.add(cmd);
   cmd->footer("Model files: the embedding is the 256-wide Dense layer; docs/model-card.md describes the shipped one.");
-  cmd->callback([o, &status] { status.code = run(*o); });
 }
 
 }  // namespace soundalike::app

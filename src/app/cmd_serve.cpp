@@ -1,12 +1,10 @@
-#include <pthread.h>
-#include <signal.h>
-
 #include <cstdio>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
+#include "app/Interrupt.h"
 #include "app/server/HttpServer.h"
 #include "app/server/LibraryService.h"
 #include "common/Error.h"
@@ -14,46 +12,12 @@
 namespace soundalike::app {
 namespace {
 
-struct ServeCli {
-  std::string db;
-  std::string features, model;
+struct ServeCli : LibraryCli {
   std::string host = "127.0.0.1";
   int port = 8080;
   int threads = 0;
   int max_upload_mb = 50;
   int timeout = 30;
-};
-
-// Ctrl-C and SIGTERM stop the server cleanly: the signals are blocked in every thread the server
-// starts and one thread waits for them synchronously, so no work happens inside a signal handler.
-class StopOnSignal {
- public:
-  explicit StopOnSignal(HttpServer& server) {
-    sigemptyset(&set_);
-    sigaddset(&set_, SIGINT);
-    sigaddset(&set_, SIGTERM);
-    sigaddset(&set_, SIGUSR1);  // our own wake-up when the server ends for another reason
-    pthread_sigmask(SIG_BLOCK, &set_, &previous_);
-    waiter_ = std::thread([this, &server] {
-      int sig = 0;
-      sigwait(&set_, &sig);
-      if (sig != SIGUSR1) {
-        std::fprintf(stderr, "\nstopping (signal %d)\n", sig);
-        server.stop();
-      }
-    });
-  }
-  ~StopOnSignal() {
-    pthread_kill(waiter_.native_handle(), SIGUSR1);
-    waiter_.join();
-    pthread_sigmask(SIG_SETMASK, &previous_, nullptr);
-  }
-  StopOnSignal(const StopOnSignal&) = delete;
-  StopOnSignal& operator=(const StopOnSignal&) = delete;
-
- private:
-  sigset_t set_{}, previous_{};
-  std::thread waiter_;
 };
 
 int run(const ServeCli& o) {
@@ -67,7 +31,11 @@ int run(const ServeCli& o) {
   so.max_upload_bytes = size_t(o.max_upload_mb) << 20;
   so.timeout_seconds = o.timeout;
   HttpServer server(service, so);
-  StopOnSignal stop(server);
+  // Ctrl-C and SIGTERM stop the server cleanly (its threads, started from here on, never see them).
+  const ScopedInterrupt stop([&server] {
+    std::fprintf(stderr, "\nstopping\n");
+    server.stop();
+  });
   const int port = server.bind();
   std::fprintf(stderr, "library %s: %s vectors%s\n", o.db.c_str(), service.kind().c_str(),
                service.can_analyse_uploads() ? "" : " (uploads disabled: start with the model the library was indexed with)");
@@ -83,17 +51,14 @@ int run(const ServeCli& o) {
 }  // namespace
 
 void add_serve_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<ServeCli>();
-  CLI::App* cmd = app.add_subcommand("serve", "The web app and JSON API over a library (docs/api.md)");
-  cmd->add_option("--db", o->db, "Library database (opened read-only; `index` may run beside it)")->required();
-  cmd->add_option("--features", o->features, "Which feature kind to serve when the library holds several");
-  cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model), for uploads");
+  auto [cmd, o] = add_command<ServeCli>(
+      app, status, "serve", "The web app and JSON API over a library (docs/api.md)", run);
+  o->add(cmd, "opened read-only; `index` may run beside it", "for uploads");
   cmd->add_option("--host", o->host, "Address to listen on (loopback unless you ask for more)")->capture_default_str();
   cmd->add_option("--port", o->port, "Port (0 = any free port)")->capture_default_str();
   cmd->add_option("--threads", o->threads, "Worker threads; each open connection holds one (0 = max(64, 8 per core))")->capture_default_str();
   cmd->add_option("--max-upload-mb", o->max_upload_mb, "Largest accepted upload, MB (larger -> 413)")->capture_default_str();
   cmd->add_option("--timeout", o->timeout, "Read/write timeout per request, seconds")->capture_default_str();
-  cmd->callback([o, &status] { status.code = run(*o); });
 }
 
 }  // namespace soundalike::app

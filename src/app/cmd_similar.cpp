@@ -1,10 +1,14 @@
+#include <charconv>
 #include <cstdio>
+#include <optional>
+#include <string_view>
 #include <iostream>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "app/FeatureChoice.h"
 #include "app/LibraryOutput.h"
 #include "common/Error.h"
@@ -14,9 +18,8 @@
 namespace soundalike::app {
 namespace {
 
-struct SimilarCli {
+struct SimilarCli : LibraryCli {
   std::vector<std::string> queries;
-  std::string db;
   int k = 10;
   std::string metric = "l2";
   bool json = false;
@@ -26,25 +29,29 @@ struct SimilarCli {
   std::vector<std::string> exclude_artists;
   bool ann = false;
   int ef_search = 256;
-  std::string features, model;
   std::string normalize = "auto";
 };
 
+// An empty side is open: "120:" = at least 120.
+std::optional<double> parse_bound(std::string_view text, double open) {
+  if (text.empty()) return open;
+  double v = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return v;
+}
+
 std::pair<double, double> parse_bpm(const std::string& s) {
   const auto colon = s.find(':');
-  try {
-    if (colon != std::string::npos) {
-      const double a = colon == 0 ? 0.0 : std::stod(s.substr(0, colon));
-      const double b = colon + 1 == s.size() ? 1e9 : std::stod(s.substr(colon + 1));
-      if (a <= b) return {a, b};
-    }
-  } catch (const std::exception&) {
+  if (colon != std::string::npos) {
+    const auto a = parse_bound(std::string_view(s).substr(0, colon), 0.0);
+    const auto b = parse_bound(std::string_view(s).substr(colon + 1), 1e9);
+    if (a && b && *a <= *b) return {*a, *b};
   }
-  throw Error(ExitCode::usage, "--bpm wants A:B, e.g. 110:130 (got '" + s + "')");
+  throw Error(ExitCode::usage, "--bpm wants A:B with A <= B, e.g. 110:130 (got '" + s + "')");
 }
 
 int run(const SimilarCli& o) {
-  if (o.k <= 0) throw Error(ExitCode::usage, "-k must be positive");
   LibraryDb db(o.db, LibraryDb::Mode::read_only);
   const std::string kind = library_kind(db, o.features, o.model);
   const auto extractor = extractor_for_kind(kind, o.model);
@@ -69,15 +76,7 @@ int run(const SimilarCli& o) {
   const auto results = recommend(db, search, queries, so);
 
   if (o.json) {
-    nlohmann::json q = queries.size() == 1 ? to_json(queries.front()) : nlohmann::json::object();
-    if (queries.size() > 1) {
-      q["tracks"] = nlohmann::json::array();
-      for (const auto& t : queries) q["tracks"].push_back(to_json(t));
-    }
-    describe_search(q, search);
-    nlohmann::json out{{"query", q}, {"results", nlohmann::json::array()}};
-    for (const auto& r : results) out["results"].push_back(to_json(r));
-    std::cout << out.dump(2) << '\n';
+    std::cout << similar_answer(to_json(std::span<const QueryTrack>(queries)), search, results).dump(2) << '\n';
     return 0;
   }
   print_table(results);
@@ -91,14 +90,14 @@ int run(const SimilarCli& o) {
 }  // namespace
 
 void add_similar_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<SimilarCli>();
-  CLI::App* cmd = app.add_subcommand("similar", "The library songs that sound most like one or more query songs");
+  auto [cmd, o] = add_command<SimilarCli>(
+      app, status, "similar", "The library songs that sound most like one or more query songs", run);
   cmd->add_option("queries", o->queries, "Audio files (in the library or not), library track ids or paths; several = their centroid")
       ->required();
-  cmd->add_option("--db", o->db, "Library database")->required();
-  cmd->add_option("-k", o->k, "Number of songs")->capture_default_str();
-  cmd->add_option("--metric", o->metric, "l2 or cosine")->capture_default_str()->check(CLI::IsMember({"l2", "cosine"}));
-  auto* json = cmd->add_flag("--json", o->json, "Print JSON: {\"query\": {...}, \"results\": [...]}");
+  o->add(cmd);
+  add_k_option(cmd, o->k, "Number of songs");
+  add_metric_option(cmd, o->metric);
+  auto* json = add_json_flag(cmd, o->json, "{\"query\": {...}, \"results\": [...]}");
   cmd->add_option("--m3u", o->m3u, "Also write the results as an M3U playlist")->excludes(json);
   cmd->add_option("--max-per-artist", o->max_per_artist, "At most N songs per artist");
   cmd->add_option("--bpm", o->bpm, "Only songs with A <= BPM <= B, e.g. 110:130");
@@ -109,13 +108,7 @@ void add_similar_command(CLI::App& app, CommandStatus& status) {
                   "nearest songs (docs/benchmarks.md)")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  cmd->add_option("--features", o->features, "Which feature kind to use when the library holds several");
-  cmd->add_option("--normalize", o->normalize,
-                  "Rescale distances: none, mp (mutual proximity), or auto (mp for timbre, none otherwise)")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"auto", "none", "mp"}));
-  cmd->add_option("--model", o->model, "A CNN model file (\"default\" = the shipped model)");
-  cmd->callback([o, &status] { status.code = run(*o); });
+  add_normalize_option(cmd, o->normalize);
 }
 
 }  // namespace soundalike::app

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "audio/AudioDecoder.h"
 #include "common/Image.h"
 #include "features/MelSpectrogram.h"
@@ -42,24 +43,19 @@ int run(SpectrogramOptions o) {
 }  // namespace
 
 void add_spectrogram_command(CLI::App& app, CommandStatus& status) {
-  auto opt = std::make_shared<SpectrogramOptions>();
-  CLI::App* cmd = app.add_subcommand("spectrogram", "Draw the log-mel spectrogram of an audio file as a PNG");
+  auto [cmd, opt] = add_command<SpectrogramOptions>(
+      app, status, "spectrogram", "Draw the log-mel spectrogram of an audio file as a PNG", run);
   cmd->add_option("file", opt->file, "Audio file")->required();
   cmd->add_option("-o,--out", opt->out, "Output PNG")->required();
   cmd->add_option("--offset", opt->offset, "Start at this many seconds")->check(CLI::NonNegativeNumber);
   cmd->add_option("--duration", opt->duration, "Draw only this many seconds")->check(CLI::PositiveNumber);
-  cmd->add_option("--sample-rate", opt->config.sample_rate, "Resample to this rate first")->capture_default_str();
-  cmd->add_option("--n-fft", opt->config.n_fft, "FFT size")->capture_default_str();
-  cmd->add_option("--hop", opt->config.hop_length, "Hop between frames, samples")->capture_default_str();
-  cmd->add_option("--n-mels", opt->config.n_mels, "Mel bands")->capture_default_str();
-  cmd->add_option("--top-db", opt->config.top_db, "Dynamic range shown, dB")->capture_default_str();
+  add_spectrogram_options(cmd, opt->config);
   cmd->add_option("--band-height", opt->image.band_height, "Pixels per mel band")
       ->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--max-width", opt->image.max_width, "Longer spectrograms are averaged down to this width")
       ->capture_default_str()->check(CLI::Range(16, 100000));
   cmd->add_option("--palette", opt->palette, "Colour scale")->check(CLI::IsMember({"magma", "viridis"}))
       ->capture_default_str();
-  cmd->callback([opt, &status] { status.code = run(*opt); });
 }
 
 }  // namespace soundalike::app

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "index/LibraryDb.h"
 
 namespace soundalike::app {
@@ -52,11 +53,10 @@ int run(const StatsCli& o) {
 }  // namespace
 
 void add_stats_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<StatsCli>();
-  CLI::App* cmd = app.add_subcommand("stats", "Counts, feature kinds and failed files of a library");
-  cmd->add_option("--db", o->db, "Library database")->required();
-  cmd->add_flag("--json", o->json, "Print JSON");
-  cmd->callback([o, &status] { status.code = run(*o); });
+  auto [cmd, o] = add_command<StatsCli>(
+      app, status, "stats", "Counts, feature kinds and failed files of a library", run);
+  add_db_option(cmd, o->db);
+  add_json_flag(cmd, o->json);
 }
 
 }  // namespace soundalike::app

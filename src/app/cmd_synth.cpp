@@ -5,6 +5,7 @@
 #include <string>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "app/Interrupt.h"
 #include "common/Error.h"
 #include "audio/AudioWriter.h"
@@ -36,39 +37,33 @@ int run(const SynthOptions& o) {
   if (o.soundfont) soundfont = *o.soundfont;
   synth::CorpusManifest m;
   ScopedInterrupt interrupt;  // Ctrl-C: finish the files being rendered, list them, exit 130
+  auto fill = [&](synth::RenderOptions& r) {
+    r.out = o.out;
+    r.genres = genres;
+    r.seconds = o.seconds;
+    r.seed = o.seed;
+    r.sample_rate = o.sample_rate;
+    if (o.format) r.format = parse_audio_file_format(*o.format);  // else the mode's own default
+    r.jobs = o.jobs;
+    r.soundfont = soundfont;
+    r.force = o.force;
+    r.show_progress = true;
+    r.stop = interrupt.token();
+  };
   if (o.library) {
     synth::LibraryOptions l;
-    l.out = o.out;
-    l.genres = genres;
+    fill(l);
     l.artists = o.artists;
     l.albums_per_artist = o.albums_per_artist;
     l.tracks_per_album = o.tracks_per_album;
-    l.seconds = o.seconds;
-    l.seed = o.seed;
-    l.sample_rate = o.sample_rate;
-    l.format = parse_audio_file_format(o.format.value_or("flac"));
-    l.jobs = o.jobs;
-    l.soundfont = soundfont;
-    l.force = o.force;
-    l.show_progress = true;
-    l.stop = interrupt.stop_flag();
     m = synth::generate_library(l);
   } else {
     synth::CorpusOptions c;
-    c.out = o.out;
-    c.genres = genres;
+    fill(c);
     c.per_genre = o.per_genre;
-    c.seconds = o.seconds;
-    c.seed = o.seed;
-    c.sample_rate = o.sample_rate;
-    c.format = parse_audio_file_format(o.format.value_or("wav"));
-    c.jobs = o.jobs;
-    c.soundfont = soundfont;
-    c.force = o.force;
-    c.show_progress = true;
-    c.stop = interrupt.stop_flag();
     m = synth::generate_corpus(c);
   }
+  for (const auto& w : m.warnings) std::fprintf(stderr, "soundalike: %s\n", w.c_str());
   if (m.interrupted) {
     std::fprintf(stderr,
                  "soundalike: interrupted; %zu of %d files complete (%d rendered now) and listed in %s; run the same "
@@ -86,9 +81,9 @@ int run(const SynthOptions& o) {
 }  // namespace
 
 void add_synth_command(CLI::App& app, CommandStatus& status) {
-  auto opt = std::make_shared<SynthOptions>();
-  CLI::App* cmd = app.add_subcommand(
-      "synth", "Generate labeled music: a ten-genre corpus in GTZAN's layout, or (--library) a tagged demo library");
+  auto [cmd, opt] = add_command<SynthOptions>(
+      app, status, "synth",
+      "Generate labeled music: a ten-genre corpus in GTZAN's layout, or (--library) a tagged demo library", run);
   cmd->add_option("--out", opt->out, "Output folder")->required();
   cmd->add_option("--genres", opt->genres, "Comma-separated genres (default: all ten GTZAN genres)");
   cmd->add_option("--per-genre", opt->per_genre, "Clips per genre (corpus mode)")
@@ -100,8 +95,7 @@ void add_synth_command(CLI::App& app, CommandStatus& status) {
       ->capture_default_str()->check(CLI::Range(8000, 96000));
   cmd->add_option("--format", opt->format, "wav or flac (default: wav for the corpus, flac for --library)")
       ->check(CLI::IsMember({"wav", "flac"}));
-  cmd->add_option("-j,--jobs", opt->jobs, "Parallel clips (default: all cores); never changes the output")
-      ->check(CLI::NonNegativeNumber);
+  add_jobs_option(cmd, opt->jobs, "never changes the output");
   cmd->add_option("--soundfont", opt->soundfont,
                   "General MIDI soundfont (.sf2/.sf3); default: $SOUNDALIKE_SOUNDFONT, then Debian's usual paths");
   cmd->add_flag("--force", opt->force, "Render every file again, even those an earlier identical run made");
@@ -113,7 +107,6 @@ void add_synth_command(CLI::App& app, CommandStatus& status) {
       ->capture_default_str()->check(CLI::Range(1, 100));
   cmd->add_option("--tracks-per-album", opt->tracks_per_album, "Tracks per album (--library)")
       ->capture_default_str()->check(CLI::Range(1, 99));
-  cmd->callback([opt, &status] { status.code = run(*opt); });
 }
 
 }  // namespace soundalike::app

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "app/Commands.h"
+#include "app/CommonOptions.h"
 #include "app/Interrupt.h"
 #include "app/ModelOptions.h"
 #include "app/Output.h"
@@ -39,38 +40,17 @@ struct TrainCliOptions {
 };
 
 void add_common(CLI::App* cmd, TrainCliOptions& o) {
-  cmd->add_option("--epochs", o.train.epochs, "Most epochs to train (early stopping may end sooner)")
-      ->capture_default_str()->check(CLI::Range(1, 100000));
-  cmd->add_option("--augment", o.augment, "Training augmentations: noise,shift,brightness,specaugment,mixup | all | none")
-      ->capture_default_str();
-  cmd->add_option("--seed", o.train.seed, "Seed of the split, initial weights and augmentation")->capture_default_str();
-  cmd->add_option("--threads", o.train.threads, "Threads for decoding and torch (0 = all cores)")->capture_default_str();
-  cmd->add_option("--batch-size", o.train.batch_size, "Windows per training step")->capture_default_str()->check(CLI::Range(2, 4096));
+  add_labeled_data_options(cmd, o.data, o.max_clips, o.max_seconds);
+  add_training_options(cmd, o.train, o.augment, "noise,shift,brightness,specaugment,mixup | all | none");
   cmd->add_option("--windows-per-clip", o.train.windows_per_clip, "Random training windows per clip and epoch")
       ->capture_default_str()->check(CLI::Range(1, 1000));
-  cmd->add_option("--window", o.train.window_frames, "Frames per input window (128 = about 3 s)")
-      ->capture_default_str()->check(CLI::Range(16, 4096));
-  cmd->add_option("--eval-windows", o.train.eval_windows, "Most windows spread across a clip when evaluating/embedding")
-      ->capture_default_str()->check(CLI::Range(1, 1000));
-  cmd->add_option("--embedding-size", o.train.embedding_size, "Width of the embedding (penultimate Dense layer)")
-      ->capture_default_str()->check(CLI::Range(2, 65536));
-  cmd->add_option("--learning-rate", o.train.learning_rate, "AdamW learning rate (0 = per backbone default)")->capture_default_str();
-  cmd->add_option("--weight-decay", o.train.weight_decay, "AdamW weight decay")->capture_default_str();
   cmd->add_option("--schedule", o.schedule, "Learning-rate schedule")->capture_default_str()->check(CLI::IsMember({"cosine", "plateau"}));
   cmd->add_option("--patience", o.train.patience, "Early stopping: epochs without a better validation loss")
       ->capture_default_str()->check(CLI::Range(1, 100000));
-  cmd->add_option("--time-limit", o.train.time_limit_s, "Stop after the epoch that passes this many seconds (0 = none)")
-      ->capture_default_str();
   cmd->add_option("--group-column", o.group_column,
                   "Keep each group on one side of the split: a CSV column name, or artist/album tags for a folder tree");
-  cmd->add_option("--max-clips", o.max_clips, "Use at most this many clips per label (0 = all)")->capture_default_str();
-  cmd->add_option("--max-seconds", o.max_seconds, "Use at most this many seconds from the middle of each file (0 = all)")
-      ->capture_default_str();
-  cmd->add_option("--n-mels", o.spectrogram.n_mels, "Mel bands")->capture_default_str();
-  cmd->add_option("--sample-rate", o.spectrogram.sample_rate, "Decode at this rate")->capture_default_str();
-  cmd->add_option("--hop", o.spectrogram.hop_length, "Hop between frames, samples")->capture_default_str();
-  cmd->add_flag("--json", o.json, "Print the results as JSON on stdout");
-  cmd->add_flag("-q,--quiet", o.quiet, "No per-epoch lines on stderr");
+  add_spectrogram_options(cmd, o.spectrogram);
+  add_training_output_flags(cmd, o.json, o.quiet);
   o.cache.add(cmd);
 }
 
@@ -129,7 +109,7 @@ int run_train(TrainCliOptions& o) {
   o.train.backbone.name = o.backbone;
   if (!o.quiet) o.train.on_epoch = log_epoch;
   ScopedInterrupt interrupt;
-  o.train.stop = interrupt.stop_flag();
+  o.train.stop = interrupt.token();
   const model::TrainResult r = model::train_model(d, o.train, o.out);
   if (r.interrupted) {
     std::fprintf(stderr, "soundalike: interrupted; %s holds the best checkpoint (epoch %d)\n", o.out.c_str(), r.best_epoch);
@@ -177,7 +157,7 @@ int run_compare(TrainCliOptions& o) {
   for (const auto& name : names) {
     model::TrainOptions t = o.train;
     t.backbone.name = name;
-    t.stop = interrupt.stop_flag();
+    t.stop = interrupt.token();
     if (!o.quiet) {
       std::fprintf(stderr, "== %s\n", name.c_str());
       t.on_epoch = log_epoch;
@@ -210,9 +190,8 @@ int run_compare(TrainCliOptions& o) {
 }  // namespace
 
 void add_train_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<TrainCliOptions>();
-  CLI::App* cmd = app.add_subcommand("train", "Train the CNN feature extractor on labeled audio (folder per label or CSV)");
-  cmd->add_option("data", o->data, "DIR/<label>/<audio files>, or a CSV of path,label[,group]")->required();
+  auto [cmd, o] = add_command<TrainCliOptions>(
+      app, status, "train", "Train the CNN feature extractor on labeled audio (folder per label or CSV)", run_train);
   cmd->add_option("-o,--out", o->out, "Model file to write")->required();
   cmd->add_option("--backbone", o->backbone, "Network body")
       ->capture_default_str()->check(CLI::IsMember({"compact", "conv4", "resnet50v2", "vgg19", "xception"}));
@@ -220,18 +199,15 @@ void add_train_command(CLI::App& app, CommandStatus& status) {
                   "Start from this backbone: a soundalike model file or a TorchScript module (see docs/transfer-learning.md)");
   cmd->add_flag("--freeze-backbone", o->train.freeze_backbone, "Train only the head (needs --backbone-weights)");
   add_common(cmd, *o);
-  cmd->callback([o, &status] { status.code = run_train(*o); });
 }
 
 void add_compare_command(CLI::App& app, CommandStatus& status) {
-  auto o = std::make_shared<TrainCliOptions>();
+  auto [cmd, o] = add_command<TrainCliOptions>(
+      app, status, "compare", "Train several backbones on one split and print the paper's results table", run_compare);
   o->train.epochs = 10;
-  CLI::App* cmd = app.add_subcommand("compare", "Train several backbones on one split and print the paper's results table");
-  cmd->add_option("data", o->data, "DIR/<label>/<audio files>, or a CSV of path,label[,group]")->required();
   cmd->add_option("--backbones", o->backbones, "Comma-separated backbones")->capture_default_str();
   cmd->add_option("--out-dir", o->out_dir, "Where the trained models go (default: a temp folder)");
   add_common(cmd, *o);
-  cmd->callback([o, &status] { status.code = run_compare(*o); });
 }
 
 }  // namespace soundalike::app

@@ -113,7 +113,7 @@ IndexSummary run_indexer(LibraryDb& db, const FeatureExtractor& extractor, const
   std::jthread producer([&] {
     try {
       parallel_for(todo.size(), o.jobs, [&](size_t i) {
-        if (stop.load() || (o.cancelled && o.cancelled())) {
+        if (stop.load() || cancel_requested(o.cancel)) {
           stop = true;
           return;
         }
@@ -142,8 +142,7 @@ IndexSummary run_indexer(LibraryDb& db, const FeatureExtractor& extractor, const
         queue.cv.notify_one();
       });
     } catch (...) {
-      // What escapes the per-file handlers (the cancellation callback, memory for the queue, starting a
-      // thread) stops the run; the writer still commits what arrived, and the error is raised after it.
+      // What escapes the per-file handlers (memory for the queue, starting a thread) stops the run; the writer still commits what arrived, and the error is raised after it.
       analysis_failure = std::current_exception();
       stop = true;
     }

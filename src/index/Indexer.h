@@ -3,10 +3,10 @@
 // each finished file from one writer thread, so an interruption (Ctrl-C, kill -9) loses no finished work.
 #include <atomic>
 #include <filesystem>
-#include <functional>
 #include <string>
 #include <vector>
 
+#include "common/Cancel.h"
 #include "features/FeatureExtractor.h"
 #include "index/LibraryDb.h"
 #include "index/TrackAnalyzer.h"
@@ -22,8 +22,8 @@ struct IndexerOptions {
   bool prune = false;                        // remove tracks whose file no longer exists
   bool progress = true;                      // a progress bar when stderr is a terminal
   AnalysisOptions analysis;
-  // Polled between files: when it returns true, no new file starts, finished ones are committed.
-  std::function<bool()> cancelled;
+  // Polled between files: once set, no new file starts and the finished ones are committed.
+  CancelToken cancel = nullptr;
 };
 
 struct IndexFailure {

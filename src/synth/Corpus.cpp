@@ -174,17 +174,20 @@ void make_folder(const fs::path& dir) {
 
 CorpusManifest run_jobs(std::vector<Job>& jobs, const fs::path& out, const fs::path& soundfont, int sample_rate,
                         AudioFileFormat format, int threads, bool force, bool show_progress, const char* label,
-                        const std::atomic<bool>* stop) {
+                        CancelToken stop) {
   const fs::path manifest_path = out / "manifest.csv";
   std::map<std::string, ClipRecord> previous;
+  std::string reuse_warning;
   if (!force && fs::exists(manifest_path)) {
     try {
       for (ClipRecord& r : read_manifest(manifest_path)) previous.emplace(r.path, std::move(r));
-    } catch (const Error&) {
+    } catch (const Error& e) {
       previous.clear();  // an unreadable old manifest only means nothing can be reused
+      reuse_warning = std::string(e.what()) + "; every file is rendered again";
     }
   }
   CorpusManifest manifest;
+  if (!reuse_warning.empty()) manifest.warnings.push_back(std::move(reuse_warning));
   for (Job& job : jobs) {
     const fs::path file = out / job.record.path;
     const auto it = previous.find(job.record.path);
@@ -201,7 +204,7 @@ CorpusManifest run_jobs(std::vector<Job>& jobs, const fs::path& out, const fs::p
   parallel_for(jobs.size(), threads, [&](size_t i) {
     Job& job = jobs[i];
     if (!job.reuse) {
-      if (stop && stop->load()) return;
+      if (cancel_requested(stop)) return;
       pool.with_renderer([&](FluidRenderer& renderer) {
         const RenderedSong song = render_song(renderer, job.style, job.record.seed, job.record.seconds, job.channels);
         const fs::path file = out / job.record.path;

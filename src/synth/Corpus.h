@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "audio/AudioWriter.h"
+#include "common/Cancel.h"
 #include "synth/Genre.h"
 #include "synth/Song.h"
 
@@ -36,16 +37,17 @@ struct CorpusManifest {
   int reused = 0;    // files already present with an identical manifest row (see generate_corpus)
   int planned = 0;   // files the options ask for
   bool interrupted = false;  // stopped by `stop`: the manifest lists only the files that are complete
+  std::vector<std::string> warnings;  // what went wrong without stopping the run, for the caller to show
 };
 
 void write_manifest(const std::filesystem::path& csv, const std::vector<ClipRecord>& clips);
 // Throws InputError(bad_data) on a malformed file.
 std::vector<ClipRecord> read_manifest(const std::filesystem::path& csv);
 
-struct CorpusOptions {
+// What a genre corpus and a demo library are rendered with alike.
+struct RenderOptions {
   std::filesystem::path out;
   std::vector<Genre> genres{kAllGenres.begin(), kAllGenres.end()};
-  int per_genre = 100;  // GTZAN's size
   double seconds = 30;
   uint64_t seed = 1;
   int sample_rate = 22050;
@@ -56,7 +58,11 @@ struct CorpusOptions {
   bool show_progress = false;  // a progress bar on stderr (drawn only on a terminal)
   // Set (e.g. by SIGINT) to stop starting new files: the ones being rendered finish, the manifest lists
   // every complete file, and a re-run renders only the rest.
-  const std::atomic<bool>* stop = nullptr;
+  CancelToken stop = nullptr;
+};
+
+struct CorpusOptions : RenderOptions {
+  int per_genre = 100;  // GTZAN's size
 };
 
 // Writes out/<genre>/<genre>.NNNNN.<ext> (mono, 16-bit) and out/manifest.csv. Output bytes depend only
@@ -72,21 +78,12 @@ CorpusManifest generate_corpus(const CorpusOptions& options);
 // The samples are the float mix before 16-bit rounding.
 std::vector<RenderedSong> render_corpus(const CorpusOptions& options);
 
-struct LibraryOptions {
-  std::filesystem::path out;
-  std::vector<Genre> genres{kAllGenres.begin(), kAllGenres.end()};  // artists are spread over these
+// The artists are spread over `genres`; a library is FLAC unless asked otherwise.
+struct LibraryOptions : RenderOptions {
+  LibraryOptions() { format = AudioFileFormat::flac; }
   int artists = 10;
   int albums_per_artist = 2;
   int tracks_per_album = 5;
-  double seconds = 30;
-  uint64_t seed = 1;
-  int sample_rate = 22050;
-  AudioFileFormat format = AudioFileFormat::flac;
-  int jobs = 0;
-  std::optional<std::filesystem::path> soundfont;
-  bool force = false;
-  bool show_progress = false;
-  const std::atomic<bool>* stop = nullptr;  // as in CorpusOptions
 };
 
 // Writes out/<artist>/<album>/<NN title>.<ext> (stereo, tagged title/artist/album/genre/track) and

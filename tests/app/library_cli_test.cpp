@@ -285,6 +285,37 @@ TEST(LibraryIndexing, BadFilesAreListedAndDoNotStopTheRun) {
   EXPECT_EQ(counts(r.out).failed, 3) << r.out;
 }
 
+// `index --json`: stdout is exactly one JSON object with the counts and every failure, for scripts.
+TEST(LibraryIndexing, JsonSummaryCountsAndListsFailures) {
+  test::TempDir dir;
+  make_library(dir / "lib", 1, 1.0);  // 4 good files
+  std::ofstream(dir / "lib" / "text.mp3") << "This is a text file, not an MP3.\n";
+  const fs::path db = dir / "lib.db";
+  auto r = index_dir(dir / "lib", db, "--json");
+  EXPECT_EQ(r.exit_code, 6) << r.out << r.err;
+  nlohmann::json j;
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
+  EXPECT_EQ(j.at("database"), db.string());
+  EXPECT_EQ(j.at("kind"), "mfcc-v1");
+  EXPECT_EQ(j.at("found"), 5);
+  EXPECT_EQ(j.at("indexed"), 4);
+  EXPECT_EQ(j.at("unchanged"), 0);
+  EXPECT_EQ(j.at("failed"), 1);
+  EXPECT_EQ(j.at("interrupted"), false);
+  EXPECT_GE(j.at("elapsed_seconds").get<double>(), 0.0);
+  ASSERT_EQ(j.at("failures").size(), 1u);
+  EXPECT_EQ(fs::path(j.at("failures")[0].at("path").get<std::string>()).filename(), "text.mp3");
+  EXPECT_FALSE(j.at("failures")[0].at("error").get<std::string>().empty());
+  EXPECT_NE(j.at("failures")[0].at("exit_code"), 0);
+  // Again: nothing new, the earlier failure still listed (not retried while unchanged).
+  r = index_dir(dir / "lib", db, "--json");
+  ASSERT_NO_THROW(j = nlohmann::json::parse(r.out)) << r.out;
+  EXPECT_EQ(j.at("indexed"), 0);
+  EXPECT_EQ(j.at("unchanged"), 4);
+  EXPECT_EQ(j.at("failed"), 1);
+  EXPECT_EQ(j.at("failed_before"), 1);
+}
+
 TEST(LibraryIndexing, KillMinus9ThenRerunIndexesEveryFileOnce) {
   test::TempDir dir;
   make_library(dir / "lib", 10, 12.0);  // 40 files, slow enough to be caught mid-run on one job

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -160,6 +161,19 @@ TEST(Corpus, RerunReusesIdenticalFilesAndRerendersChangedOnes) {
   o.seconds = 3.0;
   o.force = true;
   EXPECT_EQ(synth::generate_corpus(o).rendered, 4);
+}
+
+// An unreadable old manifest only means nothing is reused, and the caller is told why.
+TEST(Corpus, UnreadableManifestIsReportedAndEverythingRendered) {
+  TempDir dir;
+  synth::CorpusOptions o = small_corpus(dir.path());
+  o.genres = {Genre::blues, Genre::reggae};
+  EXPECT_TRUE(synth::generate_corpus(o).warnings.empty());
+  std::ofstream(dir / "manifest.csv", std::ios::trunc) << "not a manifest\n";
+  const auto again = synth::generate_corpus(o);
+  EXPECT_EQ(again.rendered, 4);
+  ASSERT_EQ(again.warnings.size(), 1u);
+  EXPECT_NE(again.warnings[0].find("manifest.csv"), std::string::npos) << again.warnings[0];
 }
 
 // Ctrl-C (the stop flag): nothing new starts, the manifest lists exactly the complete files, and a re-run

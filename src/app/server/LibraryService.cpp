@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <tuple>
@@ -209,10 +210,7 @@ struct LibraryService::Impl {
     if (so.k < 1 || so.k > 1000) throw Error(ExitCode::usage, "k must be in [1, 1000]");
     LibrarySearch& engine = search(request.metric);
     const auto results = recommend(db, engine, std::span(&q, 1), so);
-    describe_search(query_json, engine);
-    json out{{"query", std::move(query_json)}, {"results", json::array()}};
-    for (const auto& r : results) out["results"].push_back(to_json(r));
-    return out;
+    return similar_answer(std::move(query_json), engine, results);
   }
 };
 
@@ -287,8 +285,10 @@ json LibraryService::similar_to_audio(std::span<const std::byte> audio, std::str
   try {
     const auto preview = impl_->decoder.decode_memory(audio, name, DecodeOptions{.duration = kPreviewSeconds});
     qj["spectrogram"] = "data:image/png;base64," + base64(spectrogram_of(impl_->preview_mel, preview.samples));
-  } catch (const Error&) {
-    // The analysis read it; a preview that fails is not worth failing the answer for.
+  } catch (const Error& e) {
+    // The analysis read it; a preview that fails is not worth failing the answer for, but the server's
+    // log says why the page shows none.
+    std::fprintf(stderr, "soundalike: no spectrogram preview for the upload %s: %s\n", std::string(name).c_str(), e.what());
   }
   return impl_->answer(q, request, std::move(qj));
 }
@@ -308,9 +308,7 @@ json LibraryService::path(int64_t from, int64_t to, int steps) const {
   if (steps < 0 || steps > 200) throw Error(ExitCode::usage, "steps must be in [0, 200]");
   const QueryTrack a = impl_->library_query(from), b = impl_->library_query(to);
   const auto rows = playlist_path(impl_->db, impl_->search(""), a, b, steps);
-  json out{{"tracks", json::array()}};
-  for (const auto& r : rows) out["tracks"].push_back(to_json(r));
-  return out;
+  return {{"tracks", to_json(std::span<const Recommendation>(rows))}};
 }
 
 json LibraryService::map() const {

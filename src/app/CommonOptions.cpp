@@ -1,0 +1,95 @@
+#include "app/CommonOptions.h"
+
+#include "app/FeatureChoice.h"
+
+namespace soundalike::app {
+namespace {
+
+std::string with_note(std::string help, const char* note) {
+  if (note) help += std::string("; ") + note;
+  return help;
+}
+
+}  // namespace
+
+CLI::Option* add_db_option(CLI::App* cmd, std::string& db, const char* note) {
+  return cmd->add_option("--db", db, with_note("Library database file", note))->required();
+}
+
+CLI::Option* add_model_option(CLI::App* cmd, std::string& model, const char* note) {
+  return cmd->add_option("--model", model,
+                         with_note("A CNN model file from `soundalike train` or `pretrain`; \"default\" = the shipped model", note));
+}
+
+CLI::Option* add_features_choice(CLI::App* cmd, std::string& features, const char* note) {
+  return cmd->add_option(
+      "--features", features,
+      with_note(std::string("Feature kind: fusion, timbre (= timbre-v2), timbre-v1, timbre-v2, mfcc, or a fusion A+B of "
+                            "mfcc|timbre|timbre-v1|timbre-v2|model|default; "
+                            "or use --model alone. Default: ") + kDefaultFeaturesHelp,
+                note));
+}
+
+void LibraryCli::add(CLI::App* cmd, const char* db_note, const char* model_note) {
+  add_db_option(cmd, db, db_note);
+  cmd->add_option("--features", features, "Which feature kind to use when the library holds several");
+  add_model_option(cmd, model, model_note);
+}
+
+CLI::Option* add_metric_option(CLI::App* cmd, std::string& metric) {
+  return cmd->add_option("--metric", metric, "Distance between vectors: l2 or cosine (timbre kinds use their divergence)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"l2", "cosine"}));
+}
+
+CLI::Option* add_normalize_option(CLI::App* cmd, std::string& normalize, const char* note) {
+  return cmd->add_option("--normalize", normalize,
+                         with_note("Rescale distances: auto (mp for timbre and fusion, none otherwise), none, or mp "
+                                   "(mutual proximity)",
+                                   note))
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "none", "mp"}));
+}
+
+CLI::Option* add_k_option(CLI::App* cmd, int& k, const char* help) {
+  return cmd->add_option("-k", k, help)->capture_default_str()->check(CLI::Range(1, 1000000));
+}
+
+CLI::Option* add_json_flag(CLI::App* cmd, bool& json, const char* shape) {
+  return cmd->add_flag("--json", json, with_note("Print JSON on stdout", shape));
+}
+
+CLI::Option* add_jobs_option(CLI::App* cmd, int& jobs, const char* note) {
+  return cmd->add_option("-j,--jobs", jobs, with_note("Files worked on in parallel (0 = all cores)", note))
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+}
+
+CLI::Option* add_threads_option(CLI::App* cmd, int& threads) {
+  return cmd->add_option("--threads", threads, "Threads for decoding and torch (0 = all cores)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+}
+
+void add_labeled_data_options(CLI::App* cmd, std::string& data, size_t& max_clips, double& max_seconds) {
+  cmd->add_option("data", data, "DIR/<label>/<audio files>, or a CSV of path,label[,group]")->required();
+  cmd->add_option("--max-clips", max_clips, "Use at most this many clips per label (0 = all)")->capture_default_str();
+  cmd->add_option("--max-seconds", max_seconds, "Use at most this many seconds from the middle of each file (0 = all)")
+      ->capture_default_str();
+}
+
+void add_spectrogram_options(CLI::App* cmd, SpectrogramConfig& config) {
+  cmd->add_option("--sample-rate", config.sample_rate, "Decode (resample) at this rate, Hz")->capture_default_str();
+  cmd->add_option("--n-fft", config.n_fft, "FFT size")->capture_default_str();
+  cmd->add_option("--hop", config.hop_length, "Samples between frames")->capture_default_str();
+  cmd->add_option("--n-mels", config.n_mels, "Mel bands")->capture_default_str();
+  cmd->add_option("--top-db", config.top_db, "dB floor below the loudest bin (0 = none)")->capture_default_str();
+  cmd->add_option("--amin", config.amin, "Power floor before the logarithm")->capture_default_str();
+}
+
+void add_training_output_flags(CLI::App* cmd, bool& json, bool& quiet) {
+  add_json_flag(cmd, json, "the results");
+  cmd->add_flag("-q,--quiet", quiet, "No per-epoch lines on stderr");
+}
+
+}  // namespace soundalike::app
