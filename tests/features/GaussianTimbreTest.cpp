@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <utility>
 
 namespace soundalike {
 namespace {
@@ -47,14 +48,19 @@ TEST(GaussianTimbre, DivergenceIsZeroForIdenticalSymmetricAndPositiveOtherwise) 
   EXPECT_GT(symmetric_kl(a, c), symmetric_kl(a, b));  // further in mean and shape
 }
 
-TEST(GaussianTimbre, MatchesTheClosedFormForDiagonalGaussians) {
-  // 1-D: SKL(N(m1, s1^2), N(m2, s2^2)) = (s1^2 - s2^2)^2 / (2 s1^2 s2^2) + (m1 - m2)^2 (1/s1^2 + 1/s2^2) / 2
+// N(0, 4/3) and N(3, 16/3), from four frames each (sample variances).
+std::pair<GaussianTimbre, GaussianTimbre> one_dimensional_pair() {
   std::vector<float> f1, f2;
   for (int t = 0; t < 4; ++t) {
-    f1.push_back(t % 2 ? 1.0f : -1.0f);  // mean 0, sample variance 4/3
-    f2.push_back(t % 2 ? 5.0f : 1.0f);   // mean 3, sample variance 16/3
+    f1.push_back(t % 2 ? 1.0f : -1.0f);
+    f2.push_back(t % 2 ? 5.0f : 1.0f);
   }
-  const auto a = GaussianTimbre::fit(f1, 1, 0.0f), b = GaussianTimbre::fit(f2, 1, 0.0f);
+  return {GaussianTimbre::fit(f1, 1, 0.0f), GaussianTimbre::fit(f2, 1, 0.0f)};
+}
+
+TEST(GaussianTimbre, MatchesTheClosedFormForDiagonalGaussians) {
+  // 1-D: SKL(N(m1, s1^2), N(m2, s2^2)) = (s1^2 - s2^2)^2 / (2 s1^2 s2^2) + (m1 - m2)^2 (1/s1^2 + 1/s2^2) / 2
+  const auto [a, b] = one_dimensional_pair();
   const double v1 = 4.0 / 3, v2 = 16.0 / 3, dm = 3.0;
   const double expected = (v1 - v2) * (v1 - v2) / (2 * v1 * v2) + dm * dm * (1 / v1 + 1 / v2) / 2;
   EXPECT_NEAR(symmetric_kl(a, b), expected, 1e-4);
@@ -72,12 +78,7 @@ TEST(GaussianTimbre, JensenShannonIsZeroForIdenticalSymmetricAndPositiveOtherwis
 
 TEST(GaussianTimbre, JensenShannonMatchesTheMomentMatchedFormulaIn1D) {
   // sigma_m^2 = (v1 + v2) / 2 + ((m1 - m2) / 2)^2; JS = 1/2 log sigma_m^2 - 1/4 (log v1 + log v2).
-  std::vector<float> f1, f2;
-  for (int t = 0; t < 4; ++t) {
-    f1.push_back(t % 2 ? 1.0f : -1.0f);  // mean 0, sample variance 4/3
-    f2.push_back(t % 2 ? 5.0f : 1.0f);   // mean 3, sample variance 16/3
-  }
-  const auto a = GaussianTimbre::fit(f1, 1, 0.0f), b = GaussianTimbre::fit(f2, 1, 0.0f);
+  const auto [a, b] = one_dimensional_pair();
   const double v1 = 4.0 / 3, v2 = 16.0 / 3, half_dm = 1.5;
   const double expected = 0.5 * std::log((v1 + v2) / 2 + half_dm * half_dm) - 0.25 * (std::log(v1) + std::log(v2));
   EXPECT_NEAR(jensen_shannon(a, b), expected, 1e-6);
