@@ -278,6 +278,12 @@ TEST_F(Mixes, PathHonoursTheControls) {
   }
   EXPECT_EQ(j.at("mix").at("requested"), 8);
   EXPECT_TRUE(j.at("mix").at("dropped").contains("exclude-genre"));
+  // shuffle-top: each step draws from its N nearest, the same draw for the same seed.
+  const std::string shuffled = "path " + song(0) + " " + song(1) + " --steps 4 --json --shuffle-top 3 --seed 5";
+  const auto s1 = cli(shuffled), s2 = cli(shuffled);
+  ASSERT_EQ(s1.exit_code, 0) << s1.err;
+  EXPECT_EQ(numbers(json::parse(s1.out)), numbers(json::parse(s2.out)));
+  EXPECT_EQ(json::parse(s1.out).at("mix").at("shuffle_seed"), 5);
   // Only two songs pass: the path is shorter and says so.
   const auto few = cli("path " + song(0) + " " + song(1) + " --steps 6 --json --genre metal --duration 3.5:");
   ASSERT_EQ(few.exit_code, 0) << few.err;
