@@ -36,6 +36,31 @@ void LibraryCli::add(CLI::App* cmd, const char* db_note, const char* model_note)
   add_model_option(cmd, model, model_note);
 }
 
+void PlaylistCli::add(CLI::App* cmd) {
+  for (const PlaylistControlInfo& c : playlist_control_infos()) {
+    const std::string flag = "--" + std::string(c.name), help(c.help);
+    CLI::Option* o = c.repeatable ? cmd->add_option(flag, lists[std::string(c.name)], help + " (repeatable)")
+                                  : cmd->add_option(flag, values[std::string(c.name)], help);
+    o->type_name(std::string(c.value))->group("Playlist controls (docs/mixes.md)");
+  }
+  add_genre_groups_option(cmd, genre_groups)->group("Playlist controls (docs/mixes.md)");
+}
+
+CLI::Option* add_genre_groups_option(CLI::App* cmd, std::string& file) {
+  return cmd->add_option("--genre-groups", file,
+                         "A file of genre groups for genre, exclude-genre and the ignore list: lines 'GROUP = GENRE, GENRE, ...'");
+}
+
+PlaylistControls PlaylistCli::controls() const {
+  PlaylistControls c;
+  for (const auto& [name, list] : lists)
+    for (const std::string& v : list) set_playlist_control(c, name, v);
+  for (const auto& [name, v] : values)
+    if (!v.empty()) set_playlist_control(c, name, v);
+  if (!genre_groups.empty()) c.genre_groups = load_genre_groups(genre_groups);
+  return c;
+}
+
 CLI::Option* add_metric_option(CLI::App* cmd, std::string& metric) {
   return cmd->add_option("--metric", metric, "Distance between vectors: l2 or cosine (timbre kinds use their divergence)")
       ->capture_default_str()

@@ -4,9 +4,12 @@
 // commands. A `note` adds what one command does with the option to the shared help text.
 #include <CLI/CLI.hpp>
 
+#include <map>
 #include <string>
+#include <vector>
 
 #include "features/SpectrogramConfig.h"
+#include "index/PlaylistControls.h"
 
 namespace soundalike::app {
 
@@ -24,6 +27,20 @@ CLI::Option* add_features_choice(CLI::App* cmd, std::string& features, const cha
 struct LibraryCli {
   std::string db, features, model;
   void add(CLI::App* cmd, const char* db_note = nullptr, const char* model_note = nullptr);
+};
+
+// --genre-groups FILE: what --genre, --exclude-genre and the ignore list's genres expand.
+CLI::Option* add_genre_groups_option(CLI::App* cmd, std::string& file);
+
+// The playlist controls of similar and path (index/PlaylistControls.h: names, values and help are
+// declared there, once for the CLI and the HTTP API) and --genre-groups FILE.
+struct PlaylistCli {
+  std::map<std::string, std::vector<std::string>> lists;  // repeatable controls
+  std::map<std::string, std::string> values;              // the others
+  std::string genre_groups;
+  void add(CLI::App* cmd);
+  // What was given, checked; throws Error(usage) naming the control, InputError for the groups file.
+  PlaylistControls controls() const;
 };
 
 // --metric l2|cosine, default l2.

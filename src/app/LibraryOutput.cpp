@@ -34,6 +34,9 @@ nlohmann::json to_json(const Recommendation& r) {
           {"path", r.track.path},
           {"title", r.track.tags.title},
           {"artist", r.track.tags.artist},
+          {"album", r.track.tags.album},
+          {"genre", r.track.tags.genre},
+          {"duration", r.track.duration},
           {"bpm", r.track.descriptors.bpm},
           {"label", r.label}};
 }
@@ -59,16 +62,41 @@ nlohmann::json to_json(std::span<const QueryTrack> queries) {
   return out;
 }
 
-nlohmann::json similar_answer(nlohmann::json query, const LibrarySearch& search, std::span<const Recommendation> results) {
+std::string shortfall_note(const Mix& mix) {
+  const size_t returned = mix.results.size();
+  if (returned >= size_t(mix.report.requested)) return "";
+  std::string note = "only " + std::to_string(returned) + " of the " + std::to_string(mix.report.requested) +
+                     " songs asked for pass the controls";
+  std::string dropped;
+  for (const auto& [control, n] : mix.report.dropped)
+    if (n > 0) dropped += (dropped.empty() ? "" : ", ") + control + " " + std::to_string(n);
+  return note + (dropped.empty() ? " (the library has no more songs)" : " (dropped: " + dropped + ")");
+}
+
+nlohmann::json to_json(const Mix& mix) {
+  const int returned = int(mix.results.size());
+  nlohmann::json j{{"requested", mix.report.requested},
+                   {"returned", returned},
+                   {"fewer_than_k", returned < mix.report.requested},
+                   {"short_by", std::max(0, mix.report.requested - returned)},
+                   {"dropped", mix.report.dropped}};
+  if (const std::string note = shortfall_note(mix); !note.empty()) j["note"] = note;
+  if (mix.report.seed_mix) j["seed_mix"] = std::string(to_string(*mix.report.seed_mix));
+  if (mix.report.shuffle_seed) j["shuffle_seed"] = *mix.report.shuffle_seed;
+  return j;
+}
+
+nlohmann::json similar_answer(nlohmann::json query, const LibrarySearch& search, const Mix& mix) {
   query["kind"] = search.kind();
   // The name mutual proximity stores its statistics under is exactly this: the divergence for timbre.
   query["metric"] = mp_metric_key(search.kind(), search.metric());
   query["normalize"] = std::string(to_string(search.normalization()));
-  return {{"query", std::move(query)}, {"results", to_json(results)}};
+  return {{"query", std::move(query)}, {"results", to_json(std::span<const Recommendation>(mix.results))}, {"mix", to_json(mix)}};
 }
 
-nlohmann::json path_answer(const QueryTrack& from, const QueryTrack& to, std::span<const Recommendation> rows) {
-  return {{"from", to_json(from)}, {"to", to_json(to)}, {"results", to_json(rows)}};
+nlohmann::json path_answer(const QueryTrack& from, const QueryTrack& to, const Mix& mix) {
+  return {{"from", to_json(from)}, {"to", to_json(to)}, {"results", to_json(std::span<const Recommendation>(mix.results))},
+          {"mix", to_json(mix)}};
 }
 
 namespace {

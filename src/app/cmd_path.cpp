@@ -17,9 +17,11 @@ struct PathCli : LibraryCli {
   std::string from, to, metric = "l2", m3u;
   int steps = 8;
   bool json = false;
+  PlaylistCli playlist;
 };
 
 int run(const PathCli& o) {
+  const PlaylistControls controls = o.playlist.controls();
   LibraryDb db(o.db, LibraryDb::Mode::read_only);
   const std::string kind = library_kind(db, o.features, o.model);
   const auto extractor = extractor_for_kind(kind, o.model);
@@ -29,13 +31,14 @@ int run(const PathCli& o) {
   FaissIndexOptions fo;
   fo.metric = parse_metric(o.metric);
   LibrarySearch search(db, kind, fo);
-  const auto rows = playlist_path(db, search, a, b, o.steps);
+  const Mix mix = path_mix(db, search, a, b, o.steps, controls);
   if (o.json) {
-    std::cout << path_answer(a, b, rows).dump(2) << '\n';
+    std::cout << path_answer(a, b, mix).dump(2) << '\n';
     return 0;
   }
-  print_table(rows);
-  if (!o.m3u.empty()) write_m3u(o.m3u, rows);
+  print_table(mix.results);
+  if (const std::string note = shortfall_note(mix); !note.empty()) std::fprintf(stderr, "soundalike: %s\n", note.c_str());
+  if (!o.m3u.empty()) write_m3u(o.m3u, mix.results);
   return 0;
 }
 
@@ -51,6 +54,7 @@ void add_path_command(CLI::App& app, CommandStatus& status) {
   add_metric_option(cmd, o->metric);
   auto* json = add_json_flag(cmd, o->json, "{\"from\": {...}, \"to\": {...}, \"results\": [...]}");
   cmd->add_option("--m3u", o->m3u, "Also write the playlist as M3U")->excludes(json);
+  o->playlist.add(cmd);
 }
 
 }  // namespace soundalike::app

@@ -18,12 +18,15 @@ struct ServeCli : LibraryCli {
   int threads = 0;
   int max_upload_mb = 50;
   int timeout = 30;
+  std::string genre_groups;
 };
 
 int run(const ServeCli& o) {
   if (o.max_upload_mb < 1) throw Error(ExitCode::usage, "--max-upload-mb must be at least 1");
   if (o.port < 0 || o.port > 65535) throw Error(ExitCode::usage, "--port must be in [0, 65535]");
-  LibraryService service(o.db, LibraryServiceOptions{o.features, o.model});
+  LibraryServiceOptions lo{o.features, o.model, {}};
+  if (!o.genre_groups.empty()) lo.genre_groups = load_genre_groups(o.genre_groups);
+  LibraryService service(o.db, lo);
   ServerOptions so;
   so.host = o.host;
   so.port = o.port;
@@ -59,6 +62,7 @@ void add_serve_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("--threads", o->threads, "Worker threads; each open connection holds one (0 = max(64, 8 per core))")->capture_default_str();
   cmd->add_option("--max-upload-mb", o->max_upload_mb, "Largest accepted upload, MB (larger -> 413)")->capture_default_str();
   cmd->add_option("--timeout", o->timeout, "Read/write timeout per request, seconds")->capture_default_str();
+  add_genre_groups_option(cmd, o->genre_groups);
 }
 
 }  // namespace soundalike::app

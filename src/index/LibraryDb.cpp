@@ -135,8 +135,13 @@ CREATE TABLE IF NOT EXISTS distance_stats(
   stddev REAL NOT NULL,
   library_size INTEGER NOT NULL,
   PRIMARY KEY(track_id, kind, metric));
-INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '2'), ('generation', '0');
-UPDATE meta SET value = '2' WHERE key = 'schema_version' AND value = '1';
+CREATE TABLE IF NOT EXISTS ignored(
+  field TEXT NOT NULL CHECK(field IN ('artist', 'album', 'genre', 'path')),
+  value TEXT NOT NULL,
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY(field, value));
+INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '3'), ('generation', '0');
+UPDATE meta SET value = '3' WHERE key = 'schema_version' AND value IN ('1', '2');
 )sql";
 
 constexpr const char* kTrackColumns =
@@ -443,6 +448,51 @@ std::vector<int64_t> LibraryDb::ids_with_hash(std::string_view hash) const {
   std::vector<int64_t> out;
   while (s.step()) out.push_back(s.i64(0));
   return out;
+}
+
+namespace {
+
+void check_ignore_entry(const IgnoreEntry& e) {
+  if (e.field != "artist" && e.field != "album" && e.field != "genre" && e.field != "path")
+    throw Error(ExitCode::usage, "ignore list: unknown field '" + e.field + "' (use artist, album, genre or path)");
+  if (e.value.empty()) throw Error(ExitCode::usage, "ignore list: an empty " + e.field);
+}
+
+// Which stored value an entry names: the same path, or the same name whatever its case.
+constexpr const char* kSameEntry = "field = ?1 AND (value = ?2 OR (field <> 'path' AND lower(value) = lower(?2)))";
+
+}  // namespace
+
+std::vector<IgnoreEntry> LibraryDb::ignore_list() const {
+  std::lock_guard lock(mutex_);
+  std::vector<IgnoreEntry> out;
+  // Prepared per call: a library older than version 3 opened read-only has no such table.
+  Statement t(db_.get(), "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'ignored'", path_);
+  if (!t.step()) return out;
+  Statement s(db_.get(), "SELECT field, value FROM ignored ORDER BY field, value", path_);
+  while (s.step()) out.push_back({s.text(0), s.text(1)});
+  return out;
+}
+
+bool LibraryDb::add_ignore(const IgnoreEntry& e) {
+  check_ignore_entry(e);
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(),
+              std::string("INSERT INTO ignored(field, value, added_at) SELECT ?1, ?2, strftime('%s','now') "
+                          "WHERE NOT EXISTS (SELECT 1 FROM ignored WHERE ") + kSameEntry + ")",
+              path_);
+  s.bind(1, std::string_view(e.field)).bind(2, std::string_view(e.value));
+  s.run();
+  return sqlite3_changes(db_.get()) > 0;
+}
+
+bool LibraryDb::remove_ignore(const IgnoreEntry& e) {
+  check_ignore_entry(e);
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), std::string("DELETE FROM ignored WHERE ") + kSameEntry, path_);
+  s.bind(1, std::string_view(e.field)).bind(2, std::string_view(e.value));
+  s.run();
+  return sqlite3_changes(db_.get()) > 0;
 }
 
 int64_t LibraryDb::generation() const {

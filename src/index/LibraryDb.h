@@ -22,8 +22,9 @@ struct sqlite3_stmt;
 
 namespace soundalike {
 
-// 2: adds distance_stats (mutual proximity); a version 1 file is migrated when opened for writing.
-inline constexpr int kLibrarySchemaVersion = 2;
+// 2: adds distance_stats (mutual proximity); 3: adds ignored (the ignore list). An older file is
+// migrated when opened for writing.
+inline constexpr int kLibrarySchemaVersion = 3;
 
 struct TrackRow {
   int64_t id = 0;
@@ -62,6 +63,14 @@ struct TrackUpdate {
 struct StoredDistanceStats {
   DistanceStats stats;
   int64_t library_size = 0;  // songs of the kind when the statistics were computed
+};
+
+// One entry of the ignore list: songs no mix returns. field is artist, album, genre (matched
+// case-insensitively, genre against each genre of the tag) or path (a file, or a folder and all below it).
+struct IgnoreEntry {
+  std::string field;
+  std::string value;
+  bool operator==(const IgnoreEntry&) const = default;
 };
 
 struct VectorSet {
@@ -108,6 +117,13 @@ class LibraryDb {
   void store_distance_stats(std::string_view kind, std::string_view metric,
                             std::span<const std::pair<int64_t, DistanceStats>> rows, int64_t library_size);
   std::vector<int64_t> ids_with_hash(std::string_view content_hash) const;
+  // The ignore list (table ignored), by field then value. Editing it changes no vector, so it does not
+  // bump the generation; a library older than version 3 opened read-only has an empty list.
+  std::vector<IgnoreEntry> ignore_list() const;
+  // false when the entry was there already (artist/album/genre compared case-insensitively) / absent.
+  // Throws Error(usage) for an unknown field or an empty value.
+  bool add_ignore(const IgnoreEntry& entry);
+  bool remove_ignore(const IgnoreEntry& entry);
   // Increases with every committed change; a saved search index remembers the value it was built at.
   int64_t generation() const;
   int64_t track_count() const;

@@ -1,6 +1,7 @@
 #pragma once
 // What `similar` and `path` (and the web server) ask of a library: resolve queries, find neighbours
 // under the user's filters, walk from one song to another.
+#include <map>
 #include <optional>
 #include <span>
 #include <string>
@@ -10,6 +11,7 @@
 
 #include "index/LibraryDb.h"
 #include "index/LibrarySearch.h"
+#include "index/PlaylistControls.h"
 #include "index/TrackAnalyzer.h"
 
 namespace soundalike {
@@ -26,9 +28,7 @@ QueryTrack resolve_query(const LibraryDb& db, std::string_view kind, std::string
 
 struct SimilarOptions {
   int k = 10;
-  int max_per_artist = 0;                         // 0 = no limit
-  std::optional<std::pair<double, double>> bpm;  // keep tracks with A <= bpm <= B
-  std::vector<std::string> exclude_artists;       // case-insensitive
+  PlaylistControls controls;
 };
 
 struct Recommendation {
@@ -38,16 +38,40 @@ struct Recommendation {
   std::string label;  // top label of the embedding, else the genre tag, else ""
 };
 
+// What a mix answer tells beside its songs.
+struct MixReport {
+  int requested = 0;  // k, or steps + 2 for a path
+  // Per active control (its name, as in PlaylistControls): how many distinct songs it dropped from the
+  // candidates looked at before the answer was complete.
+  std::map<std::string, int64_t> dropped;
+  std::optional<uint64_t> shuffle_seed;  // the seed of the --shuffle-top draw, when there was one
+  std::optional<SeedMix> seed_mix;       // how several seeds were combined; none for one seed
+};
+
+struct Mix {
+  std::vector<Recommendation> results;
+  MixReport report;
+};
+
 // The mean of the queries' vectors (normalised first for cosine), i.e. what several seeds search for.
 std::vector<float> query_centroid(std::span<const QueryTrack> queries, Metric metric);
 
-// Nearest tracks to the queries' centroid, nearest first; never a query itself nor a file with the same
-// content hash as a query.
+// The k songs nearest the seeds that pass the controls (and the library's ignore list), nearest first
+// (or drawn at random from the N best with shuffle-top); never a seed itself nor a file with the same
+// content hash as a seed. Several seeds: interleaved or their centroid (controls.seed_mix). Searches
+// ever more candidates until k pass or the library is exhausted, so an answer may hold fewer than k
+// songs (report.requested says how many were asked for). Throws Error(usage) for bad controls,
+// Error(not_found) for a `previous` song that is not in the library.
+Mix similar_mix(const LibraryDb& db, LibrarySearch& search, std::span<const QueryTrack> seeds, int k,
+                const PlaylistControls& controls);
 std::vector<Recommendation> recommend(const LibraryDb& db, LibrarySearch& search, std::span<const QueryTrack> queries,
                                       const SimilarOptions& options);
 
 // A playlist from a to b: a, then for `steps` evenly spaced points on the line between their vectors the
-// nearest track not used yet, then b. No track appears twice (content duplicates included).
+// nearest track not used yet that passes the controls, then b. No track appears twice (content
+// duplicates included); a step where no song passes is left out (fewer than steps + 2 songs).
+Mix path_mix(const LibraryDb& db, LibrarySearch& search, const QueryTrack& a, const QueryTrack& b, int steps,
+             const PlaylistControls& controls);
 std::vector<Recommendation> playlist_path(const LibraryDb& db, LibrarySearch& search, const QueryTrack& a,
                                           const QueryTrack& b, int steps);
 

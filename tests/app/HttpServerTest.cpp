@@ -36,7 +36,7 @@ class FakeBackend : public LibraryBackend {
     return audio_;
   }
   std::vector<unsigned char> spectrogram_png(int64_t id) const override { return {0x89, 'P', 'N', 'G'}; }
-  json path(int64_t from, int64_t to, int steps) const override {
+  json path(int64_t from, int64_t to, int steps, const PlaylistControls&) const override {
     return {{"tracks", json::array({known(from), known(to)})}, {"steps", steps}};
   }
   json map() const override { return {{"points", json::array()}}; }

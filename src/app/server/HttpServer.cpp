@@ -60,8 +60,22 @@ int int_param(const httplib::Request& req, const char* name, int fallback, int l
   return v;
 }
 
+// The playlist controls under their CLI names (without "--"); a list control may be repeated.
+PlaylistControls playlist_controls(const httplib::Request& req) {
+  PlaylistControls c;
+  for (const PlaylistControlInfo& info : playlist_control_infos()) {
+    const std::string name(info.name);
+    const size_t n = req.get_param_value_count(name);
+    if (n > 1 && !info.repeatable) throw BadRequest(name + " may be given once");
+    for (size_t i = 0; i < n; ++i) set_playlist_control(c, name, req.get_param_value(name, i));
+  }
+  return c;
+}
+
 SimilarRequest similar_request(const httplib::Request& req) {
   SimilarRequest r;
+  r.controls = playlist_controls(req);
+  for (size_t i = 0, n = req.get_param_value_count("with"); i < n; ++i) r.with.push_back(parse_id(req.get_param_value("with", i)));
   r.k = int_param(req, "k", 10, 1, 1000);
   r.metric = req.has_param("metric") ? req.get_param_value("metric") : "";
   if (!r.metric.empty() && r.metric != "l2" && r.metric != "cosine")
@@ -165,7 +179,7 @@ struct HttpServer::Impl {
     s.Get("/api/path", guarded([this](const httplib::Request& req, httplib::Response& res) {
       if (!req.has_param("from") || !req.has_param("to")) throw BadRequest("path needs from and to track ids");
       send_json(res, backend.path(parse_id(req.get_param_value("from")), parse_id(req.get_param_value("to")),
-                                  int_param(req, "steps", 8, 2, 200)));
+                                  int_param(req, "steps", 8, 2, 200), playlist_controls(req)));
     }));
     s.Get("/api/map", guarded([this](const auto&, auto& res) { send_json(res, backend.map()); }));
     s.Get(R"(/api/.*)", [](const auto&, auto& res) { send_error(res, 404, "no such API endpoint"); });

@@ -13,11 +13,15 @@
 #include <string_view>
 #include <vector>
 
+#include "index/PlaylistControls.h"
+
 namespace soundalike::app {
 
 struct SimilarRequest {
   int k = 10;
   std::string metric;  // empty = the library's default
+  std::vector<int64_t> with;  // further seed tracks beside the one asked about
+  PlaylistControls controls;  // from the query parameters; genre groups are the server's own
 };
 
 class LibraryBackend {
@@ -35,8 +39,8 @@ class LibraryBackend {
   // The file a track's audio is read from (a path from the library, never from a client).
   virtual std::filesystem::path audio_file(int64_t id) const = 0;
   virtual std::vector<unsigned char> spectrogram_png(int64_t id) const = 0;
-  // {"tracks": [...]} from `from` to `to`
-  virtual nlohmann::json path(int64_t from, int64_t to, int steps) const = 0;
+  // {"tracks": [...], "mix": {...}} from `from` to `to`
+  virtual nlohmann::json path(int64_t from, int64_t to, int steps, const PlaylistControls& controls) const = 0;
   // {"points": [{"id", "x", "y", "label", "title", "artist"}...]}
   virtual nlohmann::json map() const = 0;
 };

@@ -204,13 +204,24 @@ struct LibraryService::Impl {
     return q;
   }
 
+  PlaylistControls controls(PlaylistControls c) const {
+    c.genre_groups = options.genre_groups;
+    return c;
+  }
+
   json answer(const QueryTrack& q, const SimilarRequest& request, json query_json) {
-    SimilarOptions so;
-    so.k = request.k;
-    if (so.k < 1 || so.k > 1000) throw Error(ExitCode::usage, "k must be in [1, 1000]");
+    if (request.k < 1 || request.k > 1000) throw Error(ExitCode::usage, "k must be in [1, 1000]");
+    std::vector<QueryTrack> seeds{q};
+    for (int64_t id : request.with) seeds.push_back(library_query(id));
+    if (seeds.size() > 1) {
+      // As `similar A B` answers: the query object lists every seed.
+      json all{{"tracks", json::array({query_json})}};
+      for (size_t i = 1; i < seeds.size(); ++i) all["tracks"].push_back(to_json(seeds[i]));
+      query_json = std::move(all);
+    }
     LibrarySearch& engine = search(request.metric);
-    const auto results = recommend(db, engine, std::span(&q, 1), so);
-    return similar_answer(std::move(query_json), engine, results);
+    const Mix mix = similar_mix(db, engine, seeds, request.k, controls(request.controls));
+    return similar_answer(std::move(query_json), engine, mix);
   }
 };
 
@@ -304,11 +315,11 @@ std::vector<unsigned char> LibraryService::spectrogram_png(int64_t id) const {
   return spectrogram_of(impl_->preview_mel, audio.samples);
 }
 
-json LibraryService::path(int64_t from, int64_t to, int steps) const {
+json LibraryService::path(int64_t from, int64_t to, int steps, const PlaylistControls& controls) const {
   if (steps < 0 || steps > 200) throw Error(ExitCode::usage, "steps must be in [0, 200]");
   const QueryTrack a = impl_->library_query(from), b = impl_->library_query(to);
-  const auto rows = playlist_path(impl_->db, impl_->search(""), a, b, steps);
-  return {{"tracks", to_json(std::span<const Recommendation>(rows))}};
+  const Mix mix = path_mix(impl_->db, impl_->search(""), a, b, steps, impl_->controls(controls));
+  return {{"tracks", to_json(std::span<const Recommendation>(mix.results))}, {"mix", to_json(mix)}};
 }
 
 json LibraryService::map() const {

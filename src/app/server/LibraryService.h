@@ -13,6 +13,7 @@ namespace soundalike::app {
 struct LibraryServiceOptions {
   std::string features;  // as for `similar`: which kind to serve when the library holds several
   std::string model;     // model file ("default" = shipped) for libraries indexed with a model
+  GenreGroups genre_groups;  // what genre/exclude-genre and the ignore list's genres expand
 };
 
 class LibraryService : public LibraryBackend {
@@ -34,7 +35,7 @@ class LibraryService : public LibraryBackend {
                                   const SimilarRequest& request) const override;
   std::filesystem::path audio_file(int64_t id) const override;
   std::vector<unsigned char> spectrogram_png(int64_t id) const override;
-  nlohmann::json path(int64_t from, int64_t to, int steps) const override;
+  nlohmann::json path(int64_t from, int64_t to, int steps, const PlaylistControls& controls) const override;
   nlohmann::json map() const override;
 
  private:
