@@ -35,6 +35,7 @@ struct TrainCliOptions {
   size_t max_clips = 0;
   double max_seconds = 0;
   bool json = false, quiet = false;
+  const CLI::App* cmd = nullptr;  // to tell the options given from the defaults
   // compare only
   std::string backbones = "compact,resnet50v2,vgg19,xception", out_dir;
 };
@@ -100,7 +101,21 @@ void adopt_backbone_front_end(TrainCliOptions& o) {
   o.train.window_frames = m.window_frames;
 }
 
+// A head fitted on a frozen backbone learns from the backbone's features, not from the spectrogram:
+// the augmentations made for training a network from scratch push the inputs away from what the
+// backbone learnt on, and the few weights of a head want many windows per epoch and a patient stop.
+// Chosen on the validation packages (package as label, 10 clips each, seeds 1-3, mean test accuracy):
+// 0.750 with these, 0.667 with the from-scratch defaults, 0.611 for compact from scratch
+// (docs/transfer-learning.md). Only what the user did not set.
+void use_frozen_head_defaults(TrainCliOptions& o) {
+  if (!o.train.freeze_backbone) return;
+  if (o.cmd->count("--augment") == 0) o.augment = "none";
+  if (o.cmd->count("--windows-per-clip") == 0) o.train.windows_per_clip = 16;
+  if (o.cmd->count("--patience") == 0) o.train.patience = 20;
+}
+
 int run_train(TrainCliOptions& o) {
+  use_frozen_head_defaults(o);
   if (!o.backbone_weights.empty()) {
     o.train.backbone_weights = resolve_model_name(o.backbone_weights);
     adopt_backbone_front_end(o);
@@ -197,8 +212,10 @@ void add_train_command(CLI::App& app, CommandStatus& status) {
       ->capture_default_str()->check(CLI::IsMember({"compact", "conv4", "resnet50v2", "vgg19", "xception"}));
   cmd->add_option("--backbone-weights", o->backbone_weights,
                   "Start from this backbone: a soundalike model file or a TorchScript module (see docs/transfer-learning.md)");
-  cmd->add_flag("--freeze-backbone", o->train.freeze_backbone, "Train only the head (needs --backbone-weights)");
+  cmd->add_flag("--freeze-backbone", o->train.freeze_backbone,
+                "Train only the head (needs --backbone-weights); unless set, then --augment none --windows-per-clip 16 --patience 20");
   add_common(cmd, *o);
+  o->cmd = cmd;
 }
 
 void add_compare_command(CLI::App& app, CommandStatus& status) {
