@@ -117,12 +117,14 @@ void check_file(const fs::path& path) {
 OpenMedia open_media(const Source& src) {
   quiet_ffmpeg_logging();
   OpenMedia m;
+  // Checked before the context exists: nothing owns it until avformat_open_input, so a throw would leak it.
+  if (src.path)
+    check_file(*src.path);
+  else if (src.bytes.empty())
+    throw InputError(ExitCode::undecodable, src.label, "empty upload (0 bytes)");
   AVFormatContext* raw = avformat_alloc_context();
   if (!raw) throw Error(ExitCode::internal, "out of memory allocating a format context");
-  if (src.path) {
-    check_file(*src.path);
-  } else {
-    if (src.bytes.empty()) throw InputError(ExitCode::undecodable, src.label, "empty upload (0 bytes)");
+  if (!src.path) {
     m.reader = std::make_unique<MemoryReader>(MemoryReader{src.bytes, 0});
     constexpr int kBufferSize = 1 << 16;
     auto* buffer = static_cast<unsigned char*>(av_malloc(kBufferSize));

@@ -2,17 +2,13 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <numbers>
 #include <map>
 #include <numeric>
 #include <random>
-#include <sstream>
 
 #include "common/Error.h"
-#include "common/Parallel.h"
-#include "common/Progress.h"
 #include "retrieval/RetrievalEvaluation.h"
+#include "model/EpochLoop.h"
 #include "model/Network.h"
 #include "model/TrainingSupport.h"
 #include "model/Windows.h"
@@ -172,9 +168,7 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   if (d.tracks.size() < 2) throw Error(ExitCode::bad_data, "contrastive pretraining needs at least two readable tracks");
-  at::set_num_threads(resolve_jobs(o.threads));
-  at::globalContext().setFlushDenormal(true);
-  torch::manual_seed(o.seed);
+  start_torch(o.threads, o.seed);
   std::mt19937_64 rng(o.seed);
 
   ModelMetadata meta;
@@ -230,11 +224,7 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
   // number of tracks; a final chunk smaller than half a batch is dropped (it is reshuffled next pass).
   const size_t batch = std::clamp<size_t>(size_t(o.batch_size), 2, d.tracks.size());
   const size_t chunks = std::max<size_t>(1, (d.tracks.size() + batch / 2) / batch);
-  const size_t total_steps = chunks * size_t(std::max(1, o.passes_per_epoch)) * size_t(std::max(1, o.epochs));
-  size_t step = 0;
-  double windows_trained = 0, train_time = 0;
-  double best_score = -1;
-  std::string best_state;
+  double windows_trained = 0;
 
   auto summary = [&] {
     nlohmann::json h = nlohmann::json::array();
@@ -265,12 +255,30 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
                           {"history", h}};
   };
 
-  for (int epoch = 1; epoch <= o.epochs && !result.interrupted; ++epoch) {
-    const auto e0 = clock::now();
+  EpochLoopOptions loop;
+  loop.epochs = o.epochs;
+  loop.stop_after = o.stop_after;
+  // Without validation clips there is no score to choose by: the last epoch is kept.
+  loop.keep_last = o.keep_last || d.validation.size() < 2;
+  loop.time_limit_s = o.time_limit_s;
+  loop.started = t0;
+  loop.schedule = Schedule::cosine;
+  loop.learning_rate = o.learning_rate;
+  loop.total_steps = chunks * size_t(std::max(1, o.passes_per_epoch)) * size_t(std::max(1, o.epochs));
+  loop.seed = o.seed;
+  loop.progress = o.progress;
+  loop.stop = o.stop;
+  loop.what = "pretraining";
+
+  std::vector<std::vector<size_t>> steps;  // this epoch's batches of tracks
+  double loss_sum = 0;
+  EpochTask task;
+  task.network = net.get();
+  task.begin_epoch = [&](int) {
     net->train();
     if (projection) projection->train();
     if (genre_head) genre_head->train();
-    std::vector<std::vector<size_t>> steps;
+    steps.clear();
     for (int pass = 0; pass < std::max(1, o.passes_per_epoch); ++pass) {
       std::vector<size_t> order(d.tracks.size());
       std::iota(order.begin(), order.end(), 0);
@@ -281,92 +289,75 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
         steps.emplace_back(order.begin() + int64_t(at), order.begin() + int64_t(at + n));
       }
     }
-    std::optional<Progress> bar;
-    if (o.progress) bar.emplace("epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), steps.size());
-    double loss_sum = 0;
-    double lr = o.learning_rate;
-    const auto train0 = clock::now();
-    for (const auto& tracks : steps) {
-      if (o.stop && o.stop->load()) {
-        result.interrupted = true;
-        break;
-      }
-      const size_t n = tracks.size();
-      auto x = torch::empty({int64_t(2 * n), 1, mels, frames});
-      float* xd = x.data_ptr<float>();
-      for (size_t b = 0; b < n; ++b) {
-        augmented_window(d.tracks[tracks[b]], meta, augmenter, rng, {xd + b * per, per});
-        augmented_window(d.tracks[tracks[b]], meta, augmenter, rng, {xd + (n + b) * per, per});
-      }
-      lr = o.learning_rate * 0.5 * (1.0 + std::cos(std::numbers::pi * double(step) / double(total_steps)));
-      for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-      auto emb = net->forward(x).embedding;
-      auto z = projection ? projection->forward(emb) : emb;
-      torch::Tensor loss;
-      if (o.group_weight > 0) {
-        std::vector<int64_t> g(2 * n);
-        for (size_t b = 0; b < n; ++b) g[b] = g[n + b] = group_of_track[tracks[b]];
-        auto grouped = sup_con(z, torch::tensor(g, torch::kLong), o.temperature);
-        loss = o.group_weight >= 1 ? grouped : (1 - o.group_weight) * nt_xent(z, o.temperature) + o.group_weight * grouped;
-      } else {
-        loss = nt_xent(z, o.temperature);
-      }
-      if (genre_head) {
-        const size_t nl = size_t(std::max(1, o.labeled_batch));
-        auto xl = torch::empty({int64_t(nl), 1, mels, frames});
-        std::vector<int64_t> yl(nl);
-        for (size_t b = 0; b < nl; ++b) {
-          const size_t c = labeled_train[std::uniform_int_distribution<size_t>(0, labeled_train.size() - 1)(rng)];
-          augmented_window(d.labeled->spectrograms[c], meta, augmenter, rng, {xl.data_ptr<float>() + b * per, per});
-          yl[b] = d.labeled->dataset.label_index(d.labeled->dataset.clips[c].label);
-        }
-        auto el = F::dropout(net->forward(xl).embedding, F::DropoutFuncOptions().p(0.5).training(true));
-        loss = loss + o.labeled_weight * F::cross_entropy(genre_head(el), torch::tensor(yl, torch::kLong));
-      }
-      opt.zero_grad();
-      loss.backward();
-      opt.step();
-      ++step;
-      loss_sum += loss.item<double>();
-      windows_trained += double(2 * n);
-      if (bar) {
-        char note[64];
-        std::snprintf(note, sizeof note, "loss %.3f", loss.item<double>());
-        bar->advance(1, note);
-      }
+    loss_sum = 0;
+    return EpochPlan{steps.size(), steps.size()};
+  };
+  task.set_learning_rate = [&](double lr) { set_learning_rate(opt, lr); };
+  task.step = [&](size_t i) {
+    const std::vector<size_t>& tracks = steps[i];
+    const size_t n = tracks.size();
+    auto x = torch::empty({int64_t(2 * n), 1, mels, frames});
+    float* xd = x.data_ptr<float>();
+    for (size_t b = 0; b < n; ++b) {
+      augmented_window(d.tracks[tracks[b]], meta, augmenter, rng, {xd + b * per, per});
+      augmented_window(d.tracks[tracks[b]], meta, augmenter, rng, {xd + (n + b) * per, per});
     }
-    train_time += std::chrono::duration<double>(clock::now() - train0).count();
-    if (bar) bar->finish();
-    if (result.interrupted && step == 0) break;
-
+    auto emb = net->forward(x).embedding;
+    auto z = projection ? projection->forward(emb) : emb;
+    torch::Tensor loss;
+    if (o.group_weight > 0) {
+      std::vector<int64_t> g(2 * n);
+      for (size_t b = 0; b < n; ++b) g[b] = g[n + b] = group_of_track[tracks[b]];
+      auto grouped = sup_con(z, torch::tensor(g, torch::kLong), o.temperature);
+      loss = o.group_weight >= 1 ? grouped : (1 - o.group_weight) * nt_xent(z, o.temperature) + o.group_weight * grouped;
+    } else {
+      loss = nt_xent(z, o.temperature);
+    }
+    if (genre_head) {
+      const size_t nl = size_t(std::max(1, o.labeled_batch));
+      auto xl = torch::empty({int64_t(nl), 1, mels, frames});
+      std::vector<int64_t> yl(nl);
+      for (size_t b = 0; b < nl; ++b) {
+        const size_t c = labeled_train[std::uniform_int_distribution<size_t>(0, labeled_train.size() - 1)(rng)];
+        augmented_window(d.labeled->spectrograms[c], meta, augmenter, rng, {xl.data_ptr<float>() + b * per, per});
+        yl[b] = d.labeled->dataset.label_index(d.labeled->dataset.clips[c].label);
+      }
+      auto el = F::dropout(net->forward(xl).embedding, F::DropoutFuncOptions().p(0.5).training(true));
+      loss = loss + o.labeled_weight * F::cross_entropy(genre_head(el), torch::tensor(yl, torch::kLong));
+    }
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    const double l = loss.item<double>();
+    loss_sum += l;
+    windows_trained += double(2 * n);
+    char note[64];
+    std::snprintf(note, sizeof note, "loss %.3f", l);
+    return StepDone{1, note};
+  };
+  task.recalibrate = [&](uint64_t seed) { recalibrate_batchnorm(*net, d.tracks, meta, 64, seed); };
+  task.evaluate = [&](const EpochInfo& info) {
     PretrainEpoch e;
-    e.epoch = epoch;
+    e.epoch = info.epoch;
     e.loss = steps.empty() ? 0 : loss_sum / double(steps.size());
-    e.learning_rate = lr;
-    recalibrate_batchnorm(*net, d.tracks, meta, 64, o.seed + uint64_t(epoch));
+    e.learning_rate = info.learning_rate;
     score_validation(*net, d, meta, e);
-    e.seconds = std::chrono::duration<double>(clock::now() - e0).count();
+    e.seconds = info.seconds();
     result.history.push_back(e);
     if (o.on_epoch) o.on_epoch(e);
-    // Without validation clips the last epoch is kept (the score stays 0 and >= keeps moving forward).
-    if (selection_score(e) > best_score || d.validation.size() < 2 || o.keep_last) {
-      best_score = selection_score(e);
-      result.best_epoch = epoch;
-      best_state = serialize_state(*net);
-      meta.training = summary();
-      save_model(out, meta, *net);  // backbone-only: Ctrl-C from here on keeps this one
-    }
-    if (o.time_limit_s > 0 && std::chrono::duration<double>(clock::now() - t0).count() > o.time_limit_s) break;
-    if (o.stop_after > 0 && epoch >= o.stop_after) break;
-  }
-  result.pretrain_seconds = std::chrono::duration<double>(clock::now() - t0).count();
-  result.windows_per_second = train_time > 0 ? windows_trained / train_time : 0;
-  if (best_state.empty()) {
-    if (result.interrupted) throw Error(ExitCode::interrupted, "interrupted before the first epoch finished; nothing saved");
-    throw Error(ExitCode::internal, "pretraining produced no epoch");
-  }
+    return selection_score(e);
+  };
+  task.save_best = [&](int epoch) {
+    result.best_epoch = epoch;
+    meta.training = summary();
+    save_model(out, meta, *net);  // backbone-only
+  };
+
+  const EpochLoopResult ran = run_epochs(loop, task);
+  result.interrupted = ran.interrupted;
+  result.pretrain_seconds = ran.seconds;
+  result.windows_per_second = ran.step_seconds > 0 ? windows_trained / ran.step_seconds : 0;
   if (result.interrupted) return result;
-  restore_state(*net, best_state);
 
   nlohmann::json s = summary();
   s["pretrain_seconds"] = result.pretrain_seconds;

@@ -6,7 +6,6 @@
 // the windows of the other tracks in the batch are its negatives (NT-Xent / InfoNCE). The embedding
 // that ships is the ReLU output of the Dense layer the paper's head already has, so a model made here
 // is an ordinary model file: embed, index, similar and `train --backbone-weights` read it unchanged.
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -14,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "common/Cancel.h"
 #include "features/Spectrogram.h"
 #include "model/Augmenter.h"
 #include "model/ModelFile.h"
@@ -74,7 +74,7 @@ struct PretrainOptions {
   int head_epochs = 300;       // full-batch steps fitting the output layer on frozen embeddings
   int head_windows_per_clip = 8;
   bool progress = true;
-  const std::atomic<bool>* stop = nullptr;
+  CancelToken stop = nullptr;
   std::function<void(const PretrainEpoch&)> on_epoch;  // after each epoch (logging)
 };
 

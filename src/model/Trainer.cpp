@@ -2,15 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <numbers>
 #include <numeric>
 #include <random>
-#include <sstream>
 
 #include "common/Error.h"
-#include "common/Parallel.h"
-#include "common/Progress.h"
+#include "model/EpochLoop.h"
 #include "model/Network.h"
 #include "model/TrainingSupport.h"
 #include "model/Windows.h"
@@ -83,9 +79,7 @@ ClipSetResult evaluate_clips(NetworkImpl& net, const PreparedData& d, const std:
 TrainResult train_model(const PreparedData& d, const TrainOptions& o, const std::filesystem::path& out) {
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
-  at::set_num_threads(resolve_jobs(o.threads));
-  at::globalContext().setFlushDenormal(true);  // denormals in early training cost 10x on x86
-  torch::manual_seed(o.seed);
+  start_torch(o.threads, o.seed);
   std::mt19937_64 rng(o.seed);
 
   ModelMetadata meta;
@@ -136,9 +130,6 @@ TrainResult train_model(const PreparedData& d, const TrainOptions& o, const std:
   const bool small = meta.backbone.name == "compact" || net->backbone_frozen();
   const double base_lr = o.learning_rate > 0 ? o.learning_rate : (small ? 1e-3 : 3e-4);
   torch::optim::AdamW opt(params, torch::optim::AdamWOptions(base_lr).weight_decay(o.weight_decay));
-  auto set_lr = [&](double lr) {
-    for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
-  };
 
   const Augmenter augmenter(o.augment);
   const int mels = d.config.n_mels, frames = o.window_frames;
@@ -146,12 +137,6 @@ TrainResult train_model(const PreparedData& d, const TrainOptions& o, const std:
   const int batch = std::max(2, o.batch_size);
   const size_t samples_per_epoch = d.split.train.size() * size_t(std::max(1, o.windows_per_clip));
   const size_t batches_per_epoch = (samples_per_epoch + size_t(batch) - 1) / size_t(batch);
-  const size_t total_steps = batches_per_epoch * size_t(std::max(1, o.epochs));
-  size_t step = 0;
-  double lr = base_lr;
-  double best_val = std::numeric_limits<double>::infinity(), plateau_best = best_val;
-  int since_best = 0, plateau_wait = 0;
-  std::string best_state;
 
   auto save_checkpoint = [&](const nlohmann::json& extra) {
     meta.training = extra;
@@ -174,107 +159,99 @@ TrainResult train_model(const PreparedData& d, const TrainOptions& o, const std:
                           {"history", to_json(result.history)}};
   };
 
-  for (int epoch = 1; epoch <= o.epochs && !result.interrupted; ++epoch) {
-    const auto e0 = clock::now();
+  EpochLoopOptions loop;
+  loop.epochs = o.epochs;
+  // Patience 0 and 1 both stopped at the first epoch without progress; 0 means "never" to the loop.
+  loop.patience = std::max(1, o.patience);
+  loop.time_limit_s = o.time_limit_s;
+  loop.started = t0;
+  loop.schedule = o.schedule == "cosine" ? Schedule::cosine : o.schedule == "plateau" ? Schedule::plateau : Schedule::constant;
+  loop.learning_rate = base_lr;
+  loop.total_steps = batches_per_epoch * size_t(std::max(1, o.epochs));
+  loop.seed = o.seed;
+  loop.progress = o.progress;
+  loop.stop = o.stop;
+
+  std::vector<std::pair<size_t, int>> samples;  // (clip, label) of this epoch, shuffled
+  double loss_sum = 0, correct = 0, seen = 0;
+  EpochTask task;
+  task.network = net.get();
+  task.begin_epoch = [&](int) {
     net->train();
-    std::vector<std::pair<size_t, int>> samples;  // (clip, label)
+    samples.clear();
     for (size_t i : d.split.train)
       for (int k = 0; k < std::max(1, o.windows_per_clip); ++k)
         samples.emplace_back(i, d.dataset.label_index(d.dataset.clips[i].label));
     std::shuffle(samples.begin(), samples.end(), rng);
-
-    std::optional<Progress> bar;
-    if (o.progress) bar.emplace("epoch " + std::to_string(epoch) + "/" + std::to_string(o.epochs), samples.size());
-    double loss_sum = 0, correct = 0, seen = 0;
-    for (size_t at = 0; at < samples.size(); at += size_t(batch)) {
-      if (o.stop && o.stop->load()) {
-        result.interrupted = true;
-        break;
-      }
-      const size_t n = std::min(samples.size(), at + size_t(batch)) - at;
-      if (n < 2 && at > 0) break;  // BatchNorm cannot train on a single window
-      auto x = torch::empty({int64_t(n), 1, mels, frames});
-      std::vector<int64_t> y(n);
-      float* xd = x.data_ptr<float>();
-      for (size_t b = 0; b < n; ++b) {
-        augmented_window(d.spectrograms[samples[at + b].first], meta, augmenter, rng, {xd + b * per, per});
-        y[b] = samples[at + b].second;
-      }
-      auto target = torch::tensor(y, torch::kLong);
-      const float lambda = augmenter.mixup_lambda(rng);
-      torch::Tensor loss, logits;
-      if (lambda < 1.0f) {
-        std::vector<int64_t> perm(n);
-        std::iota(perm.begin(), perm.end(), 0);
-        std::shuffle(perm.begin(), perm.end(), rng);
-        auto p = torch::tensor(perm, torch::kLong);
-        x = lambda * x + (1.0f - lambda) * x.index_select(0, p);
-        logits = net->forward(x).logits;
-        loss = lambda * torch::nn::functional::cross_entropy(logits, target) +
-               (1.0f - lambda) * torch::nn::functional::cross_entropy(logits, target.index_select(0, p));
-      } else {
-        logits = net->forward(x).logits;
-        loss = torch::nn::functional::cross_entropy(logits, target);
-      }
-      if (o.schedule == "cosine") {
-        lr = base_lr * 0.5 * (1.0 + std::cos(std::numbers::pi * double(step) / double(std::max<size_t>(1, total_steps))));
-        set_lr(lr);
-      }
-      opt.zero_grad();
-      loss.backward();
-      opt.step();
-      ++step;
-      const double l = loss.item<double>();
-      loss_sum += l * double(n);
-      correct += logits.argmax(1).eq(target).sum().item<double>();
-      seen += double(n);
-      if (bar) {
-        char note[96];
-        std::snprintf(note, sizeof note, "loss %.3f acc %.3f", loss_sum / seen, correct / seen);
-        bar->advance(n, note);
-      }
+    loss_sum = correct = seen = 0;
+    size_t steps = (samples.size() + size_t(batch) - 1) / size_t(batch);
+    if (steps > 1 && samples.size() % size_t(batch) == 1) --steps;  // BatchNorm cannot train on a single window
+    return EpochPlan{steps, samples.size()};
+  };
+  task.set_learning_rate = [&](double lr) { set_learning_rate(opt, lr); };
+  task.step = [&](size_t i) {
+    const size_t at = i * size_t(batch);
+    const size_t n = std::min(samples.size(), at + size_t(batch)) - at;
+    auto x = torch::empty({int64_t(n), 1, mels, frames});
+    std::vector<int64_t> y(n);
+    float* xd = x.data_ptr<float>();
+    for (size_t b = 0; b < n; ++b) {
+      augmented_window(d.spectrograms[samples[at + b].first], meta, augmenter, rng, {xd + b * per, per});
+      y[b] = samples[at + b].second;
     }
-    if (bar) bar->finish();
-    if (seen == 0) break;
-
+    auto target = torch::tensor(y, torch::kLong);
+    const float lambda = augmenter.mixup_lambda(rng);
+    torch::Tensor loss, logits;
+    if (lambda < 1.0f) {
+      std::vector<int64_t> perm(n);
+      std::iota(perm.begin(), perm.end(), 0);
+      std::shuffle(perm.begin(), perm.end(), rng);
+      auto p = torch::tensor(perm, torch::kLong);
+      x = lambda * x + (1.0f - lambda) * x.index_select(0, p);
+      logits = net->forward(x).logits;
+      loss = lambda * torch::nn::functional::cross_entropy(logits, target) +
+             (1.0f - lambda) * torch::nn::functional::cross_entropy(logits, target.index_select(0, p));
+    } else {
+      logits = net->forward(x).logits;
+      loss = torch::nn::functional::cross_entropy(logits, target);
+    }
+    opt.zero_grad();
+    loss.backward();
+    opt.step();
+    loss_sum += loss.item<double>() * double(n);
+    correct += logits.argmax(1).eq(target).sum().item<double>();
+    seen += double(n);
+    char note[96];
+    std::snprintf(note, sizeof note, "loss %.3f acc %.3f", loss_sum / seen, correct / seen);
+    return StepDone{n, note};
+  };
+  task.recalibrate = [&](uint64_t seed) { recalibrate_batchnorm(*net, d, meta, batch, seed); };
+  task.evaluate = [&](const EpochInfo& info) {
     EpochStats es;
-    es.epoch = epoch;
+    es.epoch = info.epoch;
     es.train_loss = loss_sum / seen;
     es.train_accuracy = correct / seen;
-    es.learning_rate = lr;
-    recalibrate_batchnorm(*net, d, meta, batch, o.seed + uint64_t(epoch));
+    es.learning_rate = info.learning_rate;
     const auto val = evaluate_clips(*net, d, d.split.validation, meta);
     // Without a validation slice (tiny data sets) the training loss decides.
     es.val_loss = d.split.validation.empty() ? es.train_loss : val.loss;
     es.val_accuracy = d.split.validation.empty() ? es.train_accuracy : val.accuracy;
-    es.seconds = std::chrono::duration<double>(clock::now() - e0).count();
+    es.seconds = info.seconds();
     result.history.push_back(es);
     if (o.on_epoch) o.on_epoch(es);
+    return -es.val_loss;  // the loop keeps the highest score
+  };
+  task.save_best = [&](int epoch) {
+    result.best_epoch = epoch;
+    save_checkpoint(summary());
+  };
 
-    if (es.val_loss < best_val) {
-      best_val = es.val_loss;
-      since_best = 0;
-      result.best_epoch = epoch;
-      best_state = serialize_state(*net);
-      save_checkpoint(summary());  // Ctrl-C from here on keeps this one
-    } else if (++since_best >= o.patience) {
-      result.early_stopped = true;
-      break;
-    }
-    if (o.schedule == "plateau") {
-      if (es.val_loss < plateau_best - 1e-4) plateau_best = es.val_loss, plateau_wait = 0;
-      else if (++plateau_wait >= 2) lr *= 0.5, set_lr(lr), plateau_wait = 0;
-    }
-    if (o.time_limit_s > 0 && std::chrono::duration<double>(clock::now() - t0).count() > o.time_limit_s) break;
-  }
-  result.train_seconds = std::chrono::duration<double>(clock::now() - t0).count();
-  if (best_state.empty()) {
-    if (result.interrupted) throw Error(ExitCode::interrupted, "interrupted before the first epoch finished; nothing saved");
-    throw Error(ExitCode::internal, "training produced no epoch");
-  }
+  const EpochLoopResult ran = run_epochs(loop, task);
+  result.interrupted = ran.interrupted;
+  result.early_stopped = ran.early_stopped;
+  result.train_seconds = ran.seconds;
   if (result.interrupted) return result;
 
-  restore_state(*net, best_state);
   nlohmann::json s = summary();
   s["seconds"] = result.train_seconds;
   s["early_stopped"] = result.early_stopped;

@@ -1,6 +1,5 @@
 #pragma once
 // Training the classifier whose penultimate layer becomes the embedding. Torch-free interface.
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -8,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "common/Cancel.h"
 #include "features/Spectrogram.h"
 #include "model/Augmenter.h"
 #include "model/Dataset.h"
@@ -35,7 +35,7 @@ struct TrainOptions {
   AugmentOptions augment;
   double time_limit_s = 0;                    // stop after the epoch that crosses it (0 = none)
   bool progress = true;                       // a progress bar per epoch on a terminal
-  const std::atomic<bool>* stop = nullptr;    // set (e.g. by SIGINT) to stop between batches
+  CancelToken stop = nullptr;                 // set (e.g. by SIGINT) to stop between batches
   std::function<void(const EpochStats&)> on_epoch;  // called after each epoch (logging)
 };
 

@@ -4,9 +4,20 @@
 #include <sstream>
 #include <vector>
 
+#include "common/Parallel.h"
 #include "model/Windows.h"
 
 namespace soundalike::model {
+
+void start_torch(int threads, uint64_t seed) {
+  at::set_num_threads(resolve_jobs(threads));
+  at::globalContext().setFlushDenormal(true);
+  torch::manual_seed(seed);
+}
+
+void set_learning_rate(torch::optim::AdamW& opt, double lr) {
+  for (auto& g : opt.param_groups()) static_cast<torch::optim::AdamWOptions&>(g.options()).lr(lr);
+}
 
 std::string serialize_state(torch::nn::Module& m) {
   torch::serialize::OutputArchive a;

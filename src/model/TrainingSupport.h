@@ -4,6 +4,7 @@
 #include <torch/torch.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <random>
 #include <string>
@@ -14,6 +15,12 @@
 #include "model/Network.h"
 
 namespace soundalike::model {
+
+// What a training run sets up first: torch's threads (0 = all cores), denormals flushed (early training
+// makes many, and each costs about 10x on x86) and the seed of the initial weights.
+void start_torch(int threads, uint64_t seed);
+
+void set_learning_rate(torch::optim::AdamW& opt, double lr);
 
 // A module's parameters and buffers as bytes, to keep the best epoch in memory and restore it.
 std::string serialize_state(torch::nn::Module& m);
