@@ -15,7 +15,9 @@ ClipVectors embed_middle_clips(std::span<const std::filesystem::path> files, con
   ClipVectors out;
   out.vectors.resize(files.size());
   std::mutex mutex;
-  const AudioDecoder decoder(DecodeOptions{.sample_rate = extractor.sample_rate()});
+  DecodeOptions decode;
+  decode.sample_rate = extractor.sample_rate();
+  const AudioDecoder decoder(decode);
   const auto start = std::chrono::steady_clock::now();
   parallel_for(files.size(), options.jobs, [&](size_t i) {
     try {
