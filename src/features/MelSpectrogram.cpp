@@ -1,5 +1,7 @@
 #include "features/MelSpectrogram.h"
 
+#include "features/Cepstrum.h"
+
 #include <fftw3.h>
 
 #include <algorithm>
@@ -101,7 +103,7 @@ void MelSpectrogram::power_to_db(Spectrogram& s, float amin, float top_db) {
     return;
   }
   const float ref_db = 10.0f * std::log10(peak);
-  for (float& v : s.data) v = 10.0f * std::log10(std::max(amin, v)) - ref_db;
+  for (float& v : s.data) v = soundalike::power_to_db(v, amin) - ref_db;
   if (top_db > 0)
     for (float& v : s.data) v = std::max(v, -top_db);  // the peak is 0 dB, so the floor is -top_db
 }

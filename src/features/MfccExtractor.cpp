@@ -66,15 +66,9 @@ double std_of(const std::vector<double>& v) {
 
 }  // namespace
 
-MfccExtractor::MfccExtractor() : mel_(SpectrogramConfig{}) {
+MfccExtractor::MfccExtractor() : mel_(SpectrogramConfig{}), dct_(kMfccCount, mel_.config().n_mels) {
   const SpectrogramConfig& c = mel_.config();
   const int n = c.n_mels;
-  dct_.resize(size_t(kMfccCount) * size_t(n));
-  for (int k = 0; k < kMfccCount; ++k) {
-    const double w = k == 0 ? std::sqrt(1.0 / n) : std::sqrt(2.0 / n);
-    for (int i = 0; i < n; ++i)
-      dct_[size_t(k) * size_t(n) + size_t(i)] = float(w * std::cos(std::numbers::pi * k * (2 * i + 1) / (2.0 * n)));
-  }
   const double lo = hz_to_mel_slaney(c.f_min), hi = hz_to_mel_slaney(c.effective_f_max());
   std::vector<double> edges(size_t(n) + 2);
   for (size_t i = 0; i < edges.size(); ++i)
@@ -85,17 +79,7 @@ MfccExtractor::MfccExtractor() : mel_(SpectrogramConfig{}) {
   }
 }
 
-void MfccExtractor::dct(std::span<const float> log_mel, std::span<float> mfcc) const {
-  const size_t n = size_t(mel_.config().n_mels);
-  if (log_mel.size() != n || mfcc.size() < size_t(kMfccCount))
-    throw Error(ExitCode::internal, "MfccExtractor::dct: wrong input size");
-  for (int k = 0; k < kMfccCount; ++k) {
-    double s = 0;
-    const float* row = dct_.data() + size_t(k) * n;
-    for (size_t i = 0; i < n; ++i) s += double(row[i]) * log_mel[i];
-    mfcc[size_t(k)] = float(s);
-  }
-}
+void MfccExtractor::dct(std::span<const float> log_mel, std::span<float> mfcc) const { dct_.apply(log_mel, mfcc); }
 
 const std::vector<std::string>& MfccExtractor::dimension_names() {
   static const std::vector<std::string> names = [] {
@@ -136,7 +120,7 @@ std::vector<float> MfccExtractor::raw_features(std::span<const float> samples) c
   std::vector<float> out(size_t(kDimension), 0.0f);
   if (frames.empty()) {
     // Digital silence: every statistic at its floor, deterministic and finite.
-    const float floor_db = 10.0f * std::log10(kAmin);
+    const float floor_db = power_to_db(0.0f, kAmin);
     std::vector<float> db(size_t(n_mels), floor_db), m(static_cast<size_t>(kMfccCount));
     dct(db, m);
     for (int k = 0; k < kMfccCount; ++k) out[size_t(k)] = m[size_t(k)];
@@ -144,7 +128,7 @@ std::vector<float> MfccExtractor::raw_features(std::span<const float> samples) c
     out[size_t(2 * kMfccCount + 8 + kContrastBands)] = -120.0f;
     return out;
   }
-  const float floor_db = 10.0f * std::log10(std::max(peak, kAmin)) - kTopDb;
+  const float floor_db = power_to_db(peak, kAmin) - kTopDb;
 
   std::vector<std::vector<double>> mfcc(static_cast<size_t>(kMfccCount));
   std::vector<double> centroid, bandwidth, rolloff, flatness, level, flux;
@@ -157,7 +141,7 @@ std::vector<float> MfccExtractor::raw_features(std::span<const float> samples) c
     double total = 0, log_sum = 0;
     for (int b = 0; b < n_mels; ++b) {
       const float v = p.at(b, t);
-      db[size_t(b)] = std::max(10.0f * std::log10(std::max(v, kAmin)), floor_db);
+      db[size_t(b)] = std::max(power_to_db(v, kAmin), floor_db);
       bandpow[size_t(b)] = double(v) * band_width_[size_t(b)];
       total += bandpow[size_t(b)];
       log_sum += std::log(std::max(double(v), 1e-20));

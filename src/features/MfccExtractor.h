@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "features/Cepstrum.h"
 #include "features/FeatureExtractor.h"
 #include "features/MelSpectrogram.h"
 
@@ -38,7 +39,7 @@ class MfccExtractor final : public FeatureExtractor {
 
  private:
   MelSpectrogram mel_;
-  std::vector<float> dct_;         // kMfccCount x n_mels
+  Dct dct_;                        // kMfccCount of n_mels
   std::vector<double> band_hz_;    // centre of each mel band
   std::vector<double> band_width_; // half the triangle's base, Hz: turns band density into power
 };

@@ -34,18 +34,15 @@ std::string make_kind(const TimbreConfig& c) {
 
 }  // namespace
 
-TimbreExtractor::TimbreExtractor(TimbreConfig config)
-    : config_(config), kind_(make_kind(config)), mel_(mel_config(config)) {
-  if (config_.n_mfcc < 2 || config_.n_mfcc > config_.n_mels)
-    throw Error(ExitCode::usage, "timbre: n_mfcc must be between 2 and n_mels");
-  const int n = config_.n_mels;
-  dct_.resize(size_t(config_.n_mfcc) * size_t(n));
-  for (int k = 0; k < config_.n_mfcc; ++k) {
-    const double w = k == 0 ? std::sqrt(1.0 / n) : std::sqrt(2.0 / n);
-    for (int i = 0; i < n; ++i)
-      dct_[size_t(k) * size_t(n) + size_t(i)] = float(w * std::cos(std::numbers::pi * k * (2 * i + 1) / (2.0 * n)));
-  }
+namespace {
+TimbreConfig checked(TimbreConfig c) {
+  if (c.n_mfcc < 2 || c.n_mfcc > c.n_mels) throw Error(ExitCode::usage, "timbre: n_mfcc must be between 2 and n_mels");
+  return c;
 }
+}  // namespace
+
+TimbreExtractor::TimbreExtractor(TimbreConfig config)
+    : config_(checked(config)), kind_(make_kind(config)), mel_(mel_config(config)), dct_(config.n_mfcc, config.n_mels) {}
 
 int TimbreExtractor::dimension() const {
   const int d = config_.n_mfcc;
@@ -61,16 +58,11 @@ std::vector<float> TimbreExtractor::frames(std::span<const float> samples) const
   const float floor_db = config_.top_db > 0 ? 10.0f * std::log10(peak) - config_.top_db : -1e30f;
   std::vector<float> out;
   out.reserve(size_t(nf) * size_t(d));
-  std::vector<float> db(static_cast<size_t>(nm));
+  std::vector<float> db(static_cast<size_t>(nm)), cepstrum(static_cast<size_t>(d));
   auto add_frame = [&](int f) {
-    for (int b = 0; b < nm; ++b)
-      db[size_t(b)] = std::max(10.0f * std::log10(std::max(power.at(b, f), kAmin)), floor_db);
-    for (int k = 0; k < d; ++k) {
-      const float* row = dct_.data() + size_t(k) * size_t(nm);
-      float s = 0.0f;
-      for (int b = 0; b < nm; ++b) s += row[b] * db[size_t(b)];
-      out.push_back(s);
-    }
+    for (int b = 0; b < nm; ++b) db[size_t(b)] = std::max(power_to_db(power.at(b, f), kAmin), floor_db);
+    dct_.apply(db, cepstrum);
+    out.insert(out.end(), cepstrum.begin(), cepstrum.end());
   };
   // Digital silence (gaps between tracks, a muted intro) would pile frames onto one point and make
   // the covariance of a quiet song meaningless; a frame counts when any band rises above amin.

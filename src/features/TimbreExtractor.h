@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "features/Cepstrum.h"
 #include "features/FeatureExtractor.h"
 #include "features/GaussianTimbre.h"
 #include "features/MelSpectrogram.h"
@@ -53,7 +54,7 @@ class TimbreExtractor final : public FeatureExtractor {
   TimbreConfig config_;
   std::string kind_;
   MelSpectrogram mel_;
-  std::vector<float> dct_;  // n_mfcc x n_mels, orthonormal DCT-II rows
+  Dct dct_;  // n_mfcc of n_mels
 };
 
 }  // namespace soundalike
