@@ -6,8 +6,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <random>
+#include <vector>
 
 #include "common/Error.h"
 #include "index/TrackAnalyzer.h"
@@ -213,6 +218,46 @@ TEST(DefaultModel, LoadsWithTheDocumentedShapeAndEmbedsDeterministically) {
   }
   EXPECT_GT(norm, 0.0);
   EXPECT_TRUE(e.classify(clip, 3).empty());
+}
+
+// The shipped model's vector for a fixed signal, pinned: a library stores these vectors, so a change to
+// the front end or the network code that moves them must come with a new model (a new kind string).
+// The signal uses mt19937's raw output only (the standard fixes it bit for bit; the distributions it
+// leaves to the library). Tolerance: 1e-3 relative, for float kernels that differ between CPUs.
+std::vector<float> pinned_signal(int rate) {
+  std::mt19937 rng(11);
+  std::vector<float> x(size_t(8 * rate));
+  for (size_t i = 0; i < x.size(); ++i) {
+    const double t = double(i) / rate, beat = std::fmod(t, 0.5);
+    double v = 0;
+    for (double hz : {220.0, 277.18, 329.63}) v += 0.15 * std::sin(2 * M_PI * hz * t) + 0.05 * std::sin(4 * M_PI * hz * t);
+    const double noise = double(rng() >> 8) / 8388608.0 - 1.0;
+    x[i] = float(v * std::exp(-4 * beat) + (beat < 0.05 ? 0.3 : 0.01) * noise);
+  }
+  return x;
+}
+
+TEST(DefaultModel, EmbeddingOfAFixedSignalIsPinned) {
+  const std::filesystem::path path = std::filesystem::path(SOUNDALIKE_SOURCE_DIR) / "models" / "default.model";
+  Embedder e(path);
+  const auto v = e.extract(pinned_signal(e.sample_rate()));
+  ASSERT_EQ(v.size(), 512u);
+  double sum = 0, sum_sq = 0;
+  for (float x : v) sum += x, sum_sq += double(x) * x;
+  const std::vector<size_t> at = {0, 1, 2, 100, 255, 256, 300, 511};
+  if (std::getenv("SOUNDALIKE_PRINT_GOLDEN")) {
+    std::printf("sum %.9g sum_sq %.9g values", sum, sum_sq);
+    for (size_t i : at) std::printf(" %.9g", v[i]);
+    std::printf("\n");
+  }
+  const std::vector<double> expected = {0.852318525, 0.552747369, 0.133991033, 0.298680633,
+                                       1.84995973,  0.0077813589, 0.00135185651, 0.0022864046};
+  constexpr double kSum = 211.486341, kSumSq = 263.696871;
+  const double rms = std::sqrt(kSumSq / 512.0);
+  EXPECT_NEAR(sum_sq, kSumSq, 1e-3 * kSumSq);
+  EXPECT_NEAR(sum, kSum, 1e-3 * std::sqrt(kSumSq * 512.0));
+  for (size_t j = 0; j < at.size(); ++j)
+    EXPECT_NEAR(v[at[j]], expected[j], 1e-3 * std::max(std::abs(expected[j]), rms)) << "value " << at[j];
 }
 
 // A long song is embedded from the library's excerpts (three windows decoded by seeking), and `embed`
