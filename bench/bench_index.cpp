@@ -21,9 +21,9 @@
 #include <unistd.h>
 
 #include "features/MfccExtractor.h"
-#include "index/Indexer.h"
-#include "index/LibraryDb.h"
-#include "index/SongIndex.h"
+#include "library/Indexer.h"
+#include "library/LibraryDb.h"
+#include "search/SongIndex.h"
 
 using namespace soundalike;
 namespace fs = std::filesystem;

@@ -15,7 +15,7 @@
 
 #include "app/Environment.h"
 #include "audio/AudioDecoder.h"
-#include "index/TrackAnalyzer.h"
+#include "library/TrackAnalyzer.h"
 #include "model/Embedder.h"
 #include "model/Network.h"
 

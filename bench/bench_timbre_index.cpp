@@ -21,7 +21,7 @@
 
 #include "common/Parallel.h"
 #include "features/GaussianTimbre.h"
-#include "index/TimbreSongIndex.h"
+#include "search/TimbreSongIndex.h"
 
 using namespace soundalike;
 

@@ -16,10 +16,10 @@
 #include "audio/AudioDecoder.h"
 #include "common/Parallel.h"
 #include "features/TimbreExtractor.h"
-#include "index/PairDistance.h"
+#include "search/PairDistance.h"
 #include "retrieval/RetrievalEvaluation.h"
 #include "features/MfccExtractor.h"
-#include "index/LibraryProximity.h"
+#include "library/LibraryProximity.h"
 #include "model/Dataset.h"
 #include "model/Embedder.h"
 

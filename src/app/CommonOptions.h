@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "features/SpectrogramConfig.h"
-#include "index/PlaylistControls.h"
+#include "recommend/PlaylistControls.h"
 
 namespace soundalike::app {
 
@@ -32,7 +32,7 @@ struct LibraryCli {
 // --genre-groups FILE: what --genre, --exclude-genre and the ignore list's genres expand.
 CLI::Option* add_genre_groups_option(CLI::App* cmd, std::string& file);
 
-// The playlist controls of similar and path (index/PlaylistControls.h: names, values and help are
+// The playlist controls of similar and path (recommend/PlaylistControls.h: names, values and help are
 // declared there, once for the CLI and the HTTP API) and --genre-groups FILE.
 struct PlaylistCli {
   std::map<std::string, std::vector<std::string>> lists;  // repeatable controls

@@ -82,7 +82,7 @@ std::unique_ptr<FeatureExtractor> extractor_for_kind(const std::string& kind, co
 
 }  // namespace soundalike::app
 
-#include "index/LibraryDb.h"
+#include "library/LibraryDb.h"
 
 namespace soundalike::app {
 

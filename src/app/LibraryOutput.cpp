@@ -5,7 +5,7 @@
 #include <fstream>
 
 #include "common/Error.h"
-#include "index/LibraryProximity.h"
+#include "library/LibraryProximity.h"
 
 namespace soundalike::app {
 

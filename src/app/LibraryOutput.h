@@ -6,8 +6,8 @@
 #include <span>
 #include <string>
 
-#include "index/LibrarySearch.h"
-#include "index/Recommender.h"
+#include "library/LibrarySearch.h"
+#include "recommend/Recommender.h"
 
 namespace soundalike::app {
 

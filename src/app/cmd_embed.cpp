@@ -15,7 +15,7 @@
 #include "audio/AudioDecoder.h"
 #include "common/Error.h"
 #include "common/Parallel.h"
-#include "index/TrackAnalyzer.h"
+#include "library/TrackAnalyzer.h"
 #include "model/Embedder.h"
 
 namespace soundalike::app {
@@ -28,7 +28,7 @@ struct EmbedOptions {
   bool json = false;
 };
 
-// Decodes and analyses every file as the library does (index/TrackAnalyzer.h: a short song whole, a
+// Decodes and analyses every file as the library does (library/TrackAnalyzer.h: a short song whole, a
 // long one as a few windows decoded by seeking), so `embed` prints the vector `index` stores. Decoding
 // runs on all cores; the network sees the parts of up to 16 files in shared batches.
 template <class Emit>

@@ -9,7 +9,7 @@
 #include "app/Commands.h"
 #include "app/CommonOptions.h"
 #include "common/Error.h"
-#include "index/LibraryDb.h"
+#include "library/LibraryDb.h"
 
 namespace soundalike::app {
 namespace {

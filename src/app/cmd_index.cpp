@@ -12,9 +12,9 @@
 #include "app/FeatureChoice.h"
 #include "app/Interrupt.h"
 #include "common/Error.h"
-#include "index/Indexer.h"
-#include "index/LibraryProximity.h"
-#include "index/LibrarySearch.h"
+#include "library/Indexer.h"
+#include "library/LibraryProximity.h"
+#include "library/LibrarySearch.h"
 
 namespace soundalike::app {
 namespace {

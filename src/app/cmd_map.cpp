@@ -5,8 +5,8 @@
 #include "app/Commands.h"
 #include "app/CommonOptions.h"
 #include "app/FeatureChoice.h"
-#include "index/LibraryMap.h"
-#include "index/Recommender.h"
+#include "recommend/LibraryMap.h"
+#include "recommend/Recommender.h"
 
 namespace soundalike::app {
 namespace {

@@ -7,8 +7,8 @@
 #include "app/CommonOptions.h"
 #include "app/FeatureChoice.h"
 #include "app/LibraryOutput.h"
-#include "index/LibrarySearch.h"
-#include "index/Recommender.h"
+#include "library/LibrarySearch.h"
+#include "recommend/Recommender.h"
 
 namespace soundalike::app {
 namespace {

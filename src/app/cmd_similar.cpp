@@ -11,8 +11,8 @@
 #include "app/FeatureChoice.h"
 #include "app/LibraryOutput.h"
 #include "common/Error.h"
-#include "index/LibrarySearch.h"
-#include "index/Recommender.h"
+#include "library/LibrarySearch.h"
+#include "recommend/Recommender.h"
 
 namespace soundalike::app {
 namespace {

@@ -8,7 +8,7 @@
 
 #include "app/Commands.h"
 #include "app/CommonOptions.h"
-#include "index/LibraryDb.h"
+#include "library/LibraryDb.h"
 
 namespace soundalike::app {
 namespace {

@@ -1,6 +1,6 @@
 #pragma once
 // Two feature kinds read from the same audio and stored side by side as one vector, so a library can
-// rank songs by a weighted sum of both kinds' mutual-proximity distances (index/FusedDistance.h). The
+// rank songs by a weighted sum of both kinds' mutual-proximity distances (search/FusedSongIndex.h). The
 // default of `index` fuses the shipped CNN with the timbre model: the CNN hears what a single Gaussian
 // of MFCC frames misses (docs/benchmarks.md).
 #include <memory>

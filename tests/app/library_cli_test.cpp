@@ -12,7 +12,7 @@
 #include <thread>
 
 #include "app/GeneratedStyles.h"
-#include "index/LibraryDb.h"
+#include "library/LibraryDb.h"
 #include "support/TestSupport.h"
 
 using namespace soundalike;

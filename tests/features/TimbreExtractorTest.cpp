@@ -7,7 +7,7 @@
 
 #include "features/GaussianTimbre.h"
 #include "features/TimbreExtractor.h"
-#include "index/TimbreSongIndex.h"
+#include "search/TimbreSongIndex.h"
 #include "support/TestSupport.h"
 
 using namespace soundalike;

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "common/Error.h"
-#include "index/TrackAnalyzer.h"
+#include "library/TrackAnalyzer.h"
 #include "model/Embedder.h"
 #include "model/GeneratedAudio.h"
 #include "model/Pretrainer.h"

@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "index/PlaylistControls.h"
+#include "recommend/PlaylistControls.h"
 
 namespace soundalike::app {
 

@@ -17,11 +17,11 @@
 #include "common/Image.h"
 #include "features/MelSpectrogram.h"
 #include "features/SpectrogramImage.h"
-#include "index/LibraryDb.h"
-#include "index/LibraryMap.h"
-#include "index/LibrarySearch.h"
-#include "index/Recommender.h"
-#include "index/TrackAnalyzer.h"
+#include "library/LibraryDb.h"
+#include "recommend/LibraryMap.h"
+#include "library/LibrarySearch.h"
+#include "recommend/Recommender.h"
+#include "library/TrackAnalyzer.h"
 
 namespace soundalike::app {
 namespace {

@@ -9,9 +9,9 @@
 #include <atomic>
 
 #include "common/Error.h"
-#include "index/LibraryDb.h"
-#include "index/LibrarySearch.h"
-#include "index/SongIndex.h"
+#include "library/LibraryDb.h"
+#include "library/LibrarySearch.h"
+#include "search/SongIndex.h"
 #include "support/TestSupport.h"
 
 using namespace soundalike;

@@ -1,4 +1,4 @@
-#include "index/LibrarySearch.h"
+#include "library/LibrarySearch.h"
 
 #include <nlohmann/json.hpp>
 
@@ -7,9 +7,9 @@
 
 #include "common/Error.h"
 #include "features/FusedExtractor.h"
-#include "index/FusedSongIndex.h"
-#include "index/LibraryProximity.h"
-#include "index/PairDistance.h"
+#include "search/FusedSongIndex.h"
+#include "library/LibraryProximity.h"
+#include "search/PairDistance.h"
 
 namespace soundalike {
 namespace {

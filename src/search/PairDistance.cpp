@@ -1,8 +1,8 @@
-#include "index/PairDistance.h"
+#include "search/PairDistance.h"
 
 #include <cmath>
 
-#include "index/TimbreSongIndex.h"
+#include "search/TimbreSongIndex.h"
 
 namespace soundalike {
 

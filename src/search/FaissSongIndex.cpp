@@ -13,7 +13,7 @@
 #include <memory>
 
 #include "common/Error.h"
-#include "index/SongIndex.h"
+#include "search/SongIndex.h"
 
 namespace soundalike {
 

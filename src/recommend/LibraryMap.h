@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "common/Image.h"
-#include "index/LibraryDb.h"
+#include "library/LibraryDb.h"
 
 namespace soundalike {
 

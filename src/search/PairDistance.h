@@ -6,7 +6,7 @@
 #include <span>
 #include <string_view>
 
-#include "index/SongIndex.h"
+#include "search/SongIndex.h"
 
 namespace soundalike {
 

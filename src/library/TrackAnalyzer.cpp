@@ -1,4 +1,4 @@
-#include "index/TrackAnalyzer.h"
+#include "library/TrackAnalyzer.h"
 
 #include <algorithm>
 #include <cmath>

@@ -16,9 +16,9 @@
 
 #include "features/FusedExtractor.h"
 #include "retrieval/MutualProximity.h"
-#include "index/PairDistance.h"
-#include "index/SongIndex.h"
-#include "index/TimbreSongIndex.h"
+#include "search/PairDistance.h"
+#include "search/SongIndex.h"
+#include "search/TimbreSongIndex.h"
 
 namespace soundalike {
 

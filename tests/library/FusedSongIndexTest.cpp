@@ -11,8 +11,8 @@
 #include "common/Error.h"
 #include "features/FusedExtractor.h"
 #include "features/GaussianTimbre.h"
-#include "index/FusedSongIndex.h"
-#include "index/LibraryProximity.h"
+#include "search/FusedSongIndex.h"
+#include "library/LibraryProximity.h"
 #include "retrieval/MutualProximity.h"
 
 using namespace soundalike;

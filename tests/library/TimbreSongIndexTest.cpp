@@ -9,11 +9,11 @@
 #include <sqlite3.h>
 
 #include "features/GaussianTimbre.h"
-#include "index/LibraryDb.h"
-#include "index/LibraryProximity.h"
-#include "index/LibrarySearch.h"
-#include "index/PairDistance.h"
-#include "index/TimbreSongIndex.h"
+#include "library/LibraryDb.h"
+#include "library/LibraryProximity.h"
+#include "library/LibrarySearch.h"
+#include "search/PairDistance.h"
+#include "search/TimbreSongIndex.h"
 #include "support/TestSupport.h"
 
 using namespace soundalike;

@@ -1,4 +1,4 @@
-#include "index/Indexer.h"
+#include "library/Indexer.h"
 
 #include <algorithm>
 #include <chrono>

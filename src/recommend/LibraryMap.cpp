@@ -1,4 +1,4 @@
-#include "index/LibraryMap.h"
+#include "recommend/LibraryMap.h"
 
 #include <Eigen/Dense>
 
@@ -6,7 +6,7 @@
 #include <map>
 
 #include "common/Error.h"
-#include "index/Recommender.h"
+#include "recommend/Recommender.h"
 
 namespace soundalike {
 

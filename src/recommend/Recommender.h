@@ -9,10 +9,10 @@
 #include <utility>
 #include <vector>
 
-#include "index/LibraryDb.h"
-#include "index/LibrarySearch.h"
-#include "index/PlaylistControls.h"
-#include "index/TrackAnalyzer.h"
+#include "library/LibraryDb.h"
+#include "library/LibrarySearch.h"
+#include "recommend/PlaylistControls.h"
+#include "library/TrackAnalyzer.h"
 
 namespace soundalike {
 

@@ -3,7 +3,7 @@
 #include <sqlite3.h>
 
 #include "common/Error.h"
-#include "index/LibraryDb.h"
+#include "library/LibraryDb.h"
 #include "support/TestSupport.h"
 
 using namespace soundalike;

@@ -19,7 +19,7 @@
 #include <string_view>
 #include <vector>
 
-#include "index/SongIndex.h"
+#include "search/SongIndex.h"
 
 namespace soundalike {
 

@@ -8,8 +8,8 @@
 
 #include "common/Cancel.h"
 #include "features/FeatureExtractor.h"
-#include "index/LibraryDb.h"
-#include "index/TrackAnalyzer.h"
+#include "library/LibraryDb.h"
+#include "library/TrackAnalyzer.h"
 
 namespace soundalike {
 

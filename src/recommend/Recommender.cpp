@@ -1,4 +1,4 @@
-#include "index/Recommender.h"
+#include "recommend/Recommender.h"
 
 #include <algorithm>
 #include <charconv>
@@ -9,7 +9,7 @@
 
 #include "common/Error.h"
 #include "features/FusedExtractor.h"
-#include "index/TimbreSongIndex.h"
+#include "search/TimbreSongIndex.h"
 
 namespace soundalike {
 namespace {

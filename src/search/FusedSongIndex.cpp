@@ -1,10 +1,10 @@
-#include "index/FusedSongIndex.h"
+#include "search/FusedSongIndex.h"
 
 #include <algorithm>
 #include <unordered_set>
 
 #include "common/Error.h"
-#include "index/LibraryProximity.h"
+#include "search/ProximityInput.h"
 #include "retrieval/RetrievalEvaluation.h"
 
 namespace soundalike {

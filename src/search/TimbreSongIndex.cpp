@@ -1,4 +1,4 @@
-#include "index/TimbreSongIndex.h"
+#include "search/TimbreSongIndex.h"
 
 #include <Eigen/Dense>
 #include <immintrin.h>

@@ -11,10 +11,10 @@
 #include <unordered_map>
 #include <vector>
 
-#include "index/FusedSongIndex.h"
-#include "index/LibraryDb.h"
-#include "index/SongIndex.h"
-#include "index/TimbreSongIndex.h"
+#include "search/FusedSongIndex.h"
+#include "library/LibraryDb.h"
+#include "search/SongIndex.h"
+#include "search/TimbreSongIndex.h"
 
 namespace soundalike {
 

@@ -9,8 +9,8 @@
 
 #include "common/Error.h"
 #include "features/MfccExtractor.h"
-#include "index/Indexer.h"
-#include "index/LibraryDb.h"
+#include "library/Indexer.h"
+#include "library/LibraryDb.h"
 #include "support/TestSupport.h"
 
 namespace soundalike {

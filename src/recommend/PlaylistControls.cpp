@@ -1,4 +1,4 @@
-#include "index/PlaylistControls.h"
+#include "recommend/PlaylistControls.h"
 
 #include <algorithm>
 #include <array>

@@ -1,4 +1,4 @@
-#include "index/LibraryDb.h"
+#include "library/LibraryDb.h"
 
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>

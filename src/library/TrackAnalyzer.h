@@ -9,7 +9,7 @@
 #include "audio/AudioDecoder.h"
 #include "features/Descriptors.h"
 #include "features/FeatureExtractor.h"
-#include "index/LibraryDb.h"
+#include "library/LibraryDb.h"
 
 namespace soundalike {
 

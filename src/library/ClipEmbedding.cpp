@@ -1,4 +1,4 @@
-#include "index/ClipEmbedding.h"
+#include "library/ClipEmbedding.h"
 
 #include <algorithm>
 #include <chrono>

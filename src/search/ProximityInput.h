@@ -1,16 +1,13 @@
 #pragma once
-// Mutual proximity for a library (see MutualProximity.h): every song's mean and spread of distances to
-// a fixed-size sample of the library, computed at index time and stored (LibraryDb::distance_stats),
-// then used by LibrarySearch to rescale the distances of a query's candidates.
+// What mutual proximity (retrieval/MutualProximity.h) models for each feature kind, and which songs it
+// samples: the rules that the library's stored statistics (library/LibraryProximity.h) and the fused
+// index's per-part rescaling (search/FusedSongIndex.h) must share.
 #include <cstddef>
-#include <cstdint>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "index/LibraryDb.h"
-#include "index/SongIndex.h"
+#include "search/SongIndex.h"
 
 namespace soundalike {
 
@@ -32,15 +29,5 @@ std::string mp_metric_key(std::string_view kind, Metric metric);
 // logarithm it helps; docs/benchmarks.md, issue 9). The Jensen-Shannon divergence of timbre-v2 is much
 // less heavy-tailed and scored the same raw or logged (issue 14); it is logged too, for one rule.
 double mp_input(std::string_view kind, double distance);
-
-struct MpUpdate {
-  size_t computed = 0;        // songs whose statistics were (re)computed
-  bool refreshed_all = false; // the library outgrew the old statistics (size doubled): all recomputed
-};
-
-// Computes and stores the statistics of every song of `kind` that lacks them for `metric`, and of all
-// songs when the library has more than doubled since the oldest ones were computed.
-MpUpdate update_distance_stats(LibraryDb& db, const std::string& kind, Metric metric, size_t sample_size = kMpSampleSize,
-                               int jobs = 0);
 
 }  // namespace soundalike
