@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 
+#include "audio/FfmpegSupport.h"
 #include "common/Error.h"
 
 extern "C" {
@@ -26,15 +27,6 @@ namespace fs = std::filesystem;
 struct FormatCloser {
   void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
 };
-struct CodecCloser {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFree {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFree {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
 struct SwrFree {
   void operator()(SwrContext* s) const { swr_free(&s); }
 };
@@ -46,18 +38,6 @@ struct AvioFree {
     }
   }
 };
-
-std::string av_error(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof buf);
-  return buf;
-}
-
-void quiet_ffmpeg_logging() {
-  // FFmpeg's logger is process-wide; our errors are reported through exceptions instead.
-  static std::once_flag once;
-  std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
-}
 
 struct MemoryReader {
   std::span<const std::byte> bytes;
@@ -115,7 +95,7 @@ void check_file(const fs::path& path) {
 }
 
 OpenMedia open_media(const Source& src) {
-  quiet_ffmpeg_logging();
+  ffmpeg::quiet_logging();
   OpenMedia m;
   // Checked before the context exists: nothing owns it until avformat_open_input, so a throw would leak it.
   if (src.path)
@@ -143,11 +123,11 @@ OpenMedia open_media(const Source& src) {
     // avformat_open_input frees the context on failure.
     if (err == AVERROR(ENOENT)) throw InputError(ExitCode::not_found, src.label, "no such file");
     if (err == AVERROR(EACCES)) throw InputError(ExitCode::not_found, src.label, "permission denied");
-    throw InputError(ExitCode::undecodable, src.label, "not a recognised audio or media file (" + av_error(err) + ")");
+    throw InputError(ExitCode::undecodable, src.label, "not a recognised audio or media file (" + ffmpeg::error_text(err) + ")");
   }
   m.format.reset(raw);
   if (int err = avformat_find_stream_info(raw, nullptr); err < 0)
-    throw InputError(ExitCode::undecodable, src.label, "cannot read the stream layout (" + av_error(err) + ")");
+    throw InputError(ExitCode::undecodable, src.label, "cannot read the stream layout (" + ffmpeg::error_text(err) + ")");
 
   const AVCodec* codec = nullptr;
   const int index = av_find_best_stream(raw, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
@@ -160,7 +140,7 @@ OpenMedia open_media(const Source& src) {
   }
   if (index == AVERROR_DECODER_NOT_FOUND || !codec)
     throw InputError(ExitCode::undecodable, src.label, "no decoder for this audio codec in this FFmpeg build");
-  if (index < 0) throw InputError(ExitCode::undecodable, src.label, "cannot select an audio stream (" + av_error(index) + ")");
+  if (index < 0) throw InputError(ExitCode::undecodable, src.label, "cannot select an audio stream (" + ffmpeg::error_text(index) + ")");
   m.stream = raw->streams[index];
   m.codec = codec;
   return m;
@@ -229,11 +209,11 @@ class MonoResampler {
     int err = swr_alloc_set_opts2(&raw, &mono, AV_SAMPLE_FMT_FLT, out_rate, &in_layout, format_, rate_, 0, nullptr);
     av_channel_layout_uninit(&in_layout);
     swr_.reset(raw);
-    if (err < 0 || !raw) throw InputError(ExitCode::undecodable, label_, "cannot set up resampling (" + av_error(err) + ")");
+    if (err < 0 || !raw) throw InputError(ExitCode::undecodable, label_, "cannot set up resampling (" + ffmpeg::error_text(err) + ")");
     // A plain mean, not FFmpeg's -3 dB centre mix: documented, and what the parity tests assert.
     std::vector<double> matrix(size_t(channels_), 1.0 / channels_);
     if ((err = swr_set_matrix(raw, matrix.data(), channels_)) < 0 || (err = swr_init(raw)) < 0)
-      throw InputError(ExitCode::undecodable, label_, "cannot set up resampling (" + av_error(err) + ")");
+      throw InputError(ExitCode::undecodable, label_, "cannot set up resampling (" + ffmpeg::error_text(err) + ")");
   }
 
   bool matches(const AVFrame& f) const {
@@ -264,7 +244,7 @@ class MonoResampler {
       const int got = swr_convert(swr_.get(), &dst, room, in, count);
       if (got < 0) {
         out.resize(old);
-        throw InputError(ExitCode::undecodable, label_, "resampling failed (" + av_error(got) + ")");
+        throw InputError(ExitCode::undecodable, label_, "resampling failed (" + ffmpeg::error_text(got) + ")");
       }
       out.resize(old + size_t(got));
       if (in || got == 0) return;  // flushing drains until nothing is left
@@ -290,13 +270,13 @@ DecodedAudio decode_source(const Source& src, const DecodeOptions& opt) {
     throw InputError(ExitCode::usage, src.label,
                      "offset " + std::to_string(opt.offset) + " s is past the end (" + std::to_string(declared) + " s)");
 
-  std::unique_ptr<AVCodecContext, CodecCloser> ctx(avcodec_alloc_context3(m.codec));
+  ffmpeg::CodecPtr ctx(avcodec_alloc_context3(m.codec));
   if (!ctx) throw Error(ExitCode::internal, "out of memory allocating a codec context");
   avcodec_parameters_to_context(ctx.get(), m.stream->codecpar);
   ctx->thread_count = 1;  // parallelism comes from decoding many files at once
   ctx->pkt_timebase = m.stream->time_base;  // lets the decoder shift timestamps when it drops priming samples
   if (int err = avcodec_open2(ctx.get(), m.codec, nullptr); err < 0)
-    throw InputError(ExitCode::undecodable, src.label, "cannot open the " + result.info.codec + " decoder (" + av_error(err) + ")");
+    throw InputError(ExitCode::undecodable, src.label, "cannot open the " + result.info.codec + " decoder (" + ffmpeg::error_text(err) + ")");
 
   AVStream* st = m.stream;
   const double tb = av_q2d(st->time_base);
@@ -312,8 +292,8 @@ DecodedAudio decode_source(const Source& src, const DecodeOptions& opt) {
   }
   const double end_time = opt.duration ? opt.offset + *opt.duration : INFINITY;
 
-  std::unique_ptr<AVPacket, PacketFree> packet(av_packet_alloc());
-  std::unique_ptr<AVFrame, FrameFree> frame(av_frame_alloc());
+  ffmpeg::PacketPtr packet(av_packet_alloc());
+  ffmpeg::FramePtr frame(av_frame_alloc());
   std::unique_ptr<MonoResampler> resampler;
   double clock = opt.offset > 0 ? -1.0 : 0.0;  // seconds; -1 until a timestamp is seen after a seek
   double decoded_until = 0.0;
@@ -388,7 +368,7 @@ DecodedAudio decode_source(const Source& src, const DecodeOptions& opt) {
     if (corrupt_packets > 0 || read_error < 0)
       throw InputError(ExitCode::undecodable, src.label,
                        "no decodable audio (" + std::to_string(corrupt_packets) + " corrupt packets" +
-                           (read_error < 0 ? ", read error: " + av_error(read_error) : std::string()) + ")");
+                           (read_error < 0 ? ", read error: " + ffmpeg::error_text(read_error) : std::string()) + ")");
     if (opt.offset > 0) throw InputError(ExitCode::usage, src.label, "no audio after the requested offset");
     throw InputError(ExitCode::no_audio, src.label, "the audio stream is empty (0 samples)");
   }

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "audio/FfmpegSupport.h"
 #include "common/Error.h"
 
 extern "C" {
@@ -28,32 +29,11 @@ struct OutputCloser {
     avformat_free_context(c);
   }
 };
-struct CodecCloser {
-  void operator()(AVCodecContext* c) const { avcodec_free_context(&c); }
-};
-struct FrameFree {
-  void operator()(AVFrame* f) const { av_frame_free(&f); }
-};
-struct PacketFree {
-  void operator()(AVPacket* p) const { av_packet_free(&p); }
-};
-
-std::string av_error(int err) {
-  char buf[AV_ERROR_MAX_STRING_SIZE] = {};
-  av_strerror(err, buf, sizeof buf);
-  return buf;
-}
-
-void quiet_ffmpeg_logging() {
-  // FFmpeg's logger is process-wide; failures are reported through exceptions instead.
-  static std::once_flag once;
-  std::call_once(once, [] { av_log_set_level(AV_LOG_QUIET); });
-}
 
 class Encoder {
  public:
   Encoder(const fs::path& path, const AudioWriteOptions& o) : path_(path) {
-    quiet_ffmpeg_logging();
+    ffmpeg::quiet_logging();
     const char* muxer = o.format == AudioFileFormat::wav ? "wav" : "flac";
     AVFormatContext* raw = nullptr;
     check(avformat_alloc_output_context2(&raw, nullptr, muxer, path.c_str()), "cannot set up the muxer");
@@ -100,7 +80,7 @@ class Encoder {
     int64_t pts = 0;
     for (size_t start = 0; start < total; start += size_t(frame_size)) {
       const int n = int(std::min<size_t>(size_t(frame_size), total - start));
-      std::unique_ptr<AVFrame, FrameFree> frame(av_frame_alloc());
+      ffmpeg::FramePtr frame(av_frame_alloc());
       if (!frame) fail("out of memory");
       frame->nb_samples = n;
       frame->format = codec_->sample_fmt;
@@ -135,14 +115,14 @@ class Encoder {
     }
   }
   void check(int r, const char* what) const {
-    if (r < 0) fail(std::string(what) + " (" + av_error(r) + ")");
+    if (r < 0) fail(std::string(what) + " (" + ffmpeg::error_text(r) + ")");
   }
   [[noreturn]] void fail(const std::string& reason) const { throw InputError(ExitCode::cannot_write, path_, reason); }
 
   fs::path path_;
   std::unique_ptr<AVFormatContext, OutputCloser> format_;
-  std::unique_ptr<AVCodecContext, CodecCloser> codec_;
-  std::unique_ptr<AVPacket, PacketFree> packet_;
+  ffmpeg::CodecPtr codec_;
+  ffmpeg::PacketPtr packet_;
   AVStream* stream_ = nullptr;
 };
 
