@@ -15,22 +15,26 @@ namespace {
 struct ServeCli : LibraryCli {
   std::string host = "127.0.0.1";
   int port = 8080;
-  int threads = 0;
+  int max_connections = 256;
+  int max_per_client = 32;
   int max_upload_mb = 50;
-  int timeout = 30;
+  int timeout = 10;
   std::string genre_groups;
 };
 
 int run(const ServeCli& o) {
   if (o.max_upload_mb < 1) throw Error(ExitCode::usage, "--max-upload-mb must be at least 1");
   if (o.port < 0 || o.port > 65535) throw Error(ExitCode::usage, "--port must be in [0, 65535]");
+  if (o.max_connections < 1 || o.max_per_client < 1)
+    throw Error(ExitCode::usage, "--max-connections and --max-per-client must be at least 1");
   LibraryServiceOptions lo{o.features, o.model, {}};
   if (!o.genre_groups.empty()) lo.genre_groups = load_genre_groups(o.genre_groups);
   LibraryService service(o.db, lo);
   ServerOptions so;
   so.host = o.host;
   so.port = o.port;
-  so.threads = o.threads;
+  so.max_connections = o.max_connections;
+  so.max_per_client = o.max_per_client;
   so.max_upload_bytes = size_t(o.max_upload_mb) << 20;
   so.timeout_seconds = o.timeout;
   HttpServer server(service, so);
@@ -59,9 +63,12 @@ void add_serve_command(CLI::App& app, CommandStatus& status) {
   o->add(cmd, "opened read-only; `index` may run beside it", "for uploads");
   cmd->add_option("--host", o->host, "Address to listen on (loopback unless you ask for more)")->capture_default_str();
   cmd->add_option("--port", o->port, "Port (0 = any free port)")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "Worker threads; each open connection holds one (0 = max(64, 8 per core))")->capture_default_str();
+  cmd->add_option("--max-connections,--threads", o->max_connections,
+                  "Connections served at once, one worker thread each (more wait their turn)")->capture_default_str();
+  cmd->add_option("--max-per-client", o->max_per_client,
+                  "Open connections one client address may hold (more get 503)")->capture_default_str();
   cmd->add_option("--max-upload-mb", o->max_upload_mb, "Largest accepted upload, MB (larger -> 413)")->capture_default_str();
-  cmd->add_option("--timeout", o->timeout, "Read/write timeout per request, seconds")->capture_default_str();
+  cmd->add_option("--timeout", o->timeout, "Seconds a read or write may wait for the client before the connection is closed")->capture_default_str();
   add_genre_groups_option(cmd, o->genre_groups);
 }
 

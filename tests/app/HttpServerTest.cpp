@@ -5,6 +5,12 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <thread>
 
 #include "audio/AudioDecoder.h"
@@ -51,12 +57,14 @@ class FakeBackend : public LibraryBackend {
 
 class HttpServerTest : public ::testing::Test {
  protected:
-  void SetUp() override {
+  void SetUp() override { start({}); }
+  void start(ServerOptions o) {
     test::write_wav(dir / "song.wav", test::sine(440, 2.0, 22050), 22050);
     backend = std::make_unique<FakeBackend>(dir / "song.wav");
-    ServerOptions o;
     o.port = 0;
     o.max_upload_bytes = 1 << 20;
+    if (server) server->stop();
+    if (thread.joinable()) thread.join();
     server = std::make_unique<HttpServer>(*backend, o);
     port = server->bind();
     thread = std::jthread([this] { server->listen(); });
@@ -64,6 +72,32 @@ class HttpServerTest : public ::testing::Test {
     client->set_read_timeout(10, 0);
   }
   void TearDown() override { server->stop(); }
+
+  // A raw connection to the server, closed when it goes out of scope.
+  struct RawConnection {
+    int fd = -1;
+    explicit RawConnection(int port) {
+      fd = ::socket(AF_INET, SOCK_STREAM, 0);
+      sockaddr_in a{};
+      a.sin_family = AF_INET;
+      a.sin_port = htons(uint16_t(port));
+      a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+      if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) throw std::runtime_error("connect failed");
+    }
+    ~RawConnection() {
+      if (fd >= 0) ::close(fd);
+    }
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+    void send(std::string_view text) const { (void)!::write(fd, text.data(), text.size()); }
+    // Reads until the end of one response's headers (or the connection closes); returns what came.
+    std::string read_headers() const {
+      std::string got;
+      char c;
+      while (got.find("\r\n\r\n") == std::string::npos && ::read(fd, &c, 1) == 1) got += c;
+      return got;
+    }
+  };
 
   test::TempDir dir;
   std::unique_ptr<FakeBackend> backend;
@@ -171,6 +205,49 @@ TEST_F(HttpServerTest, TraversalAttemptsReadNothing) {
     EXPECT_LT(r->status, 500);
     EXPECT_EQ(r->body.find("root:"), std::string::npos);
   }
+}
+
+// The slowloris shape: 200 connections that open, send part of a request line and then a byte now and
+// then. Each holds a worker, so a pool of fixed size starved; a normal client must still be answered.
+TEST_F(HttpServerTest, SlowAndIdleConnectionsDoNotStarveOthers) {
+  std::vector<std::unique_ptr<RawConnection>> slow;
+  for (int i = 0; i < 200; ++i) {
+    slow.push_back(std::make_unique<RawConnection>(port));
+    slow.back()->send(i % 2 ? "GET /api/hea" : "");  // half send a fragment, half stay silent
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the server take them all on
+  for (auto& c : slow) c->send("l");                               // still "sending"
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    httplib::Client fresh("127.0.0.1", port);
+    fresh.set_connection_timeout(1, 0);
+    fresh.set_read_timeout(1, 0);
+    const auto t0 = std::chrono::steady_clock::now();
+    const auto r = fresh.Get("/api/health");
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    ASSERT_TRUE(r) << "no answer within 1 s while 200 slow connections were open";
+    EXPECT_EQ(r->status, 200);
+    EXPECT_LT(seconds, 1.0);
+  }
+}
+
+TEST_F(HttpServerTest, OneClientCannotHoldMoreThanItsShareOfConnections) {
+  ServerOptions o;
+  o.max_per_client = 4;
+  start(o);
+  std::vector<std::unique_ptr<RawConnection>> held;
+  for (int i = 0; i < 4; ++i) {
+    held.push_back(std::make_unique<RawConnection>(port));
+    held.back()->send("GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n");  // keep-alive: stays open after
+    EXPECT_NE(held.back()->read_headers().find(" 200 "), std::string::npos) << "connection " << i;
+  }
+  RawConnection fifth(port);
+  fifth.send("GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(fifth.read_headers().find(" 503 "), std::string::npos);
+  held.pop_back();  // one closes: its slot comes back
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  RawConnection sixth(port);
+  sixth.send("GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n");
+  EXPECT_NE(sixth.read_headers().find(" 200 "), std::string::npos);
 }
 
 }  // namespace

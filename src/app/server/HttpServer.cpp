@@ -2,10 +2,14 @@
 
 #include <httplib.h>
 
+#include <sys/socket.h>
+
+#include <atomic>
 #include <charconv>
 #include <fstream>
 #include <thread>
 
+#include "app/server/ConnectionPool.h"
 #include "app/server/WebAssets.h"
 #include "common/Error.h"
 
@@ -99,15 +103,36 @@ std::string content_type_for(const std::filesystem::path& p) {
   return "application/octet-stream";
 }
 
+// httplib's queue interface over the growing pool; a connection gives back its client slot when it ends.
+class PooledQueue : public httplib::TaskQueue {
+ public:
+  PooledQueue(int max_threads, ClientSlots& slots) : pool_(max_threads), slots_(slots) {}
+  void enqueue(std::function<void()> serve_connection) override {
+    pool_.enqueue([this, serve = std::move(serve_connection)] {
+      serve();
+      slots_.connection_closed();
+    });
+  }
+  void shutdown() override { pool_.shutdown(); }
+
+ private:
+  ConnectionPool pool_;
+  ClientSlots& slots_;
+};
+
 }  // namespace
 
 struct HttpServer::Impl {
   const LibraryBackend& backend;
   ServerOptions options;
+  ClientSlots client_slots;
   httplib::Server server;
   int bound_port = -1;
+  std::atomic<int> listening_socket = -1;
+  std::atomic<bool> stop_requested = false;
 
-  Impl(const LibraryBackend& b, ServerOptions o) : backend(b), options(std::move(o)) {}
+  Impl(const LibraryBackend& b, ServerOptions o)
+      : backend(b), options(std::move(o)), client_slots(std::max(1, options.max_per_client)) {}
 
   // Runs a handler, turning every exception into a JSON error with the right status.
   template <class Fn>
@@ -207,11 +232,26 @@ HttpServer::HttpServer(const LibraryBackend& backend, ServerOptions options)
     : impl_(std::make_unique<Impl>(backend, std::move(options))) {
   auto& s = impl_->server;
   const auto& o = impl_->options;
-  // httplib keeps a worker on each keep-alive connection until it closes, so the pool is sized for
-  // connections, not cores: with one thread per core, 50 keep-alive clients queued for seconds.
-  const int threads = o.threads > 0 ? o.threads : int(std::max(64u, 8 * std::thread::hardware_concurrency()));
+  // httplib keeps a worker on each connection from accept until it closes, idle keep-alive and slow
+  // senders included, so the pool is sized for connections, not cores, and grows only as they come.
+  const int max_connections = std::max(1, o.max_connections);
   // httplib owns the queue it is handed: its interface takes a raw pointer.
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
+  s.new_task_queue = [max_connections, slots = &impl_->client_slots] { return new PooledQueue(max_connections, *slots); };
+  // Each connection's first request claims a slot for its client address; one client cannot hold
+  // every worker with connections that stay open.
+  s.set_pre_routing_handler([slots = &impl_->client_slots, limit = o.max_per_client](const httplib::Request& req, httplib::Response& res) {
+    if (slots->admit(req.remote_addr)) return httplib::Server::HandlerResponse::Unhandled;
+    send_error(res, 503, "too many connections from " + req.remote_addr + " (the limit is " + std::to_string(limit) + ")");
+    res.set_header("Connection", "close");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  // httplib listens with a backlog of 5: a burst of connections overflowed it, and each connect that
+  // found it full waited a second for its SYN to be retried. Its socket-options hook is the one place
+  // that sees the listening socket, which bind() then re-listens with the system's maximum.
+  s.set_socket_options([impl = impl_.get()](socket_t sock) {
+    httplib::default_socket_options(sock);
+    impl->listening_socket = sock;
+  });
   s.set_payload_max_length(o.max_upload_bytes);
   s.set_read_timeout(o.timeout_seconds, 0);
   s.set_write_timeout(o.timeout_seconds, 0);
@@ -230,16 +270,23 @@ int HttpServer::bind() {
   else impl_->bound_port = impl_->server.bind_to_port(o.host, o.port) ? o.port : -1;
   if (impl_->bound_port < 0)
     throw Error(ExitCode::usage, "cannot listen on " + o.host + ":" + std::to_string(o.port) + " (in use, or not an address of this machine)");
+  if (const int fd = impl_->listening_socket; fd >= 0) ::listen(fd, SOMAXCONN);  // Linux: a new backlog
   return impl_->bound_port;
 }
 
 void HttpServer::listen() {
   if (impl_->bound_port < 0) bind();
+  if (impl_->stop_requested) return;
   impl_->server.listen_after_bind();
 }
 
 void HttpServer::stop() {
-  if (impl_->server.is_running()) impl_->server.stop();
+  impl_->stop_requested = true;
+  // httplib's own stop() does nothing until its accept loop has started, so a stop that came between
+  // bind() and listen() was lost and listen() never returned. Shutting the listening socket down
+  // ends the loop whenever it starts: accept() fails and httplib closes the socket and drains its workers.
+  if (const int fd = impl_->listening_socket.exchange(-1); fd >= 0) ::shutdown(fd, SHUT_RDWR);
+  else if (impl_->server.is_running()) impl_->server.stop();
 }
 
 }  // namespace soundalike::app

@@ -12,7 +12,8 @@ namespace soundalike::app {
 struct ServerOptions {
   std::string host = "127.0.0.1";  // loopback unless the user asks for more
   int port = 8080;                 // 0 = any free port (tests)
-  int threads = 0;                 // 0 = max(64, 8 per core): one per open connection
+  int max_connections = 256;       // served at once (one worker thread each); more wait their turn
+  int max_per_client = 32;         // open connections of one client address; beyond it -> 503
   size_t max_upload_bytes = 50u << 20;
   int timeout_seconds = 30;
 };
