@@ -19,8 +19,7 @@ enum class ExitCode : int {
   bad_model = 7,     // a model file is missing, corrupt, truncated or foreign
   bad_data = 8,      // a data set or library database is unusable
   cannot_write = 9,  // an output file or folder cannot be written
-  missing_resource = 10,  // a required installed resource (e.g. a General MIDI soundfont) is absent, or a
-                          // system limit is reached (the inotify watches of `index --watch`)
+  missing_resource = 10,  // a required installed resource (e.g. a General MIDI soundfont) is absent
   interrupted = 130, // stopped by SIGINT after saving what was finished
 };
 
