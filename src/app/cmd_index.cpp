@@ -96,6 +96,7 @@ int run(const IndexOptions& o) {
     for (const auto& r : wo.indexer.roots) watcher->watch_tree(r);
   }
   IndexerOptions io = o.watch ? full_pass_options(wo) : wo.indexer;
+  if (o.prune) io.prune_within_roots = false;  // asked for explicitly: the whole library, as without --watch
   // Without --watch only the indexing is interruptible (Ctrl-C during the statistics stops at once, as
   // before); a watch stays interruptible to the end, since Ctrl-C is how it ends.
   std::optional<ScopedInterrupt> interrupt;

@@ -29,7 +29,6 @@ std::string watch_limit_text() {
   return "the inotify watch limit (fs.inotify.max_user_watches)";
 }
 
-
 }  // namespace
 
 FolderWatcher::FolderWatcher() {
