@@ -11,6 +11,7 @@
 #include <functional>
 #include <thread>
 
+#include "common/Error.h"
 #include "features/MfccExtractor.h"
 #include "library/ChangeBatcher.h"
 #include "library/FolderWatcher.h"
