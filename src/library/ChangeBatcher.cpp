@@ -38,11 +38,10 @@ bool ChangeBatcher::due(Clock::time_point now) const {
 }
 
 std::chrono::milliseconds ChangeBatcher::time_left(Clock::time_point now, std::chrono::milliseconds idle) const {
-  using std::chrono::duration_cast;
   using std::chrono::milliseconds;
   if (!first_) return idle;
-  const auto left = std::min(last_ + quiet_, *first_ + max_delay_) - now;
-  return std::max(milliseconds(0), duration_cast<milliseconds>(left) + milliseconds(left.count() > 0 ? 1 : 0));
+  // Rounded up: waking a fraction of a millisecond early would only mean a second wait.
+  return std::max(milliseconds(0), std::chrono::ceil<milliseconds>(std::min(last_ + quiet_, *first_ + max_delay_) - now));
 }
 
 ChangeSet ChangeBatcher::take() {

@@ -32,7 +32,10 @@ using Type = FolderEvent::Type;
 
 constexpr int kRate = 22050;
 
-void write_song(const fs::path& path, double hz) { test::write_wav(path, test::sine(hz, 1.5, kRate), kRate); }
+void write_song(const fs::path& path, double hz) {
+  fs::create_directories(path.parent_path());
+  test::write_wav(path, test::sine(hz, 1.5, kRate), kRate);
+}
 
 // Collects the watcher's events until `done` holds for what was collected, or 5 s passed.
 std::vector<FolderEvent> collect(FolderWatcher& w, const std::function<bool(const std::vector<FolderEvent>&)>& done,
