@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -12,9 +13,11 @@
 #include "app/FeatureChoice.h"
 #include "app/Interrupt.h"
 #include "common/Error.h"
+#include "library/FolderWatcher.h"
 #include "library/Indexer.h"
 #include "library/LibraryProximity.h"
 #include "library/LibrarySearch.h"
+#include "library/LibraryWatch.h"
 
 namespace soundalike::app {
 namespace {
@@ -28,6 +31,7 @@ struct IndexOptions {
   bool prune = false;
   std::string normalize = "auto";
   bool json = false;
+  bool watch = false;
 };
 
 // `index --json`: the summary for scripts; "failed" counts every listed failure, earlier ones included.
@@ -50,20 +54,56 @@ nlohmann::json summary_json(const IndexOptions& o, const std::string& kind, cons
           {"failures", std::move(failures)}};
 }
 
+// `index --watch`: one line per change, flushed at once (stdout is often a pipe to a log or a script).
+void print_change(const WatchChange& c, bool json) {
+  using Type = WatchChange::Type;
+  if (json) {
+    nlohmann::json j;
+    switch (c.type) {
+      case Type::indexed: j = {{"event", "indexed"}, {"path", c.path}}; break;
+      case Type::failed: j = {{"event", "failed"}, {"path", c.path}, {"error", c.error}, {"exit_code", c.exit_code}}; break;
+      case Type::removed: j = {{"event", "removed"}, {"path", c.path}}; break;
+      case Type::rescan: j = {{"event", "rescan"}, {"reason", "inotify queue overflow"}}; break;
+    }
+    std::cout << j.dump() << std::endl;
+    return;
+  }
+  switch (c.type) {
+    case Type::indexed: std::printf("indexed  %s\n", c.path.c_str()); break;
+    case Type::failed: std::printf("failed   %s: %s\n", c.path.c_str(), c.error.c_str()); break;
+    case Type::removed: std::printf("removed  %s\n", c.path.c_str()); break;
+    case Type::rescan: std::printf("rescan   events were lost (inotify queue overflow): walking every folder again\n"); break;
+  }
+  std::fflush(stdout);
+}
+
 int run(const IndexOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   const auto extractor = choose_features(o.features, o.model);
   LibraryDb db(o.db, LibraryDb::Mode::read_write);
-  IndexerOptions io;
-  for (const auto& r : o.roots) io.roots.emplace_back(r);
-  io.jobs = o.jobs;
-  io.prune = o.prune;
-  IndexSummary s;
-  {
-    const ScopedInterrupt interrupt;
-    io.cancel = interrupt.token();
-    s = run_indexer(db, *extractor, io);
+  const Normalization mp = o.normalize == "auto" ? default_normalization(extractor->kind()) : parse_normalization(o.normalize);
+  WatchOptions wo;
+  for (const auto& r : o.roots) wo.indexer.roots.emplace_back(r);
+  wo.indexer.jobs = o.jobs;
+  wo.indexer.prune = o.prune;
+  wo.mp_statistics = mp == Normalization::mp;
+  wo.on_change = [json = o.json](const WatchChange& c) { print_change(c, json); };
+  // The folders are watched before the first pass walks them, so a file written during the pass is
+  // either seen by the pass or reported by the watch, never missed.
+  std::unique_ptr<FolderWatcher> watcher;
+  if (o.watch) {
+    watcher = std::make_unique<FolderWatcher>();
+    for (const auto& r : wo.indexer.roots) watcher->watch_tree(r);
   }
+  IndexerOptions io = o.watch ? full_pass_options(wo) : wo.indexer;
+  if (o.prune) io.prune_within_roots = false;  // asked for explicitly: the whole library, as without --watch
+  // Without --watch only the indexing is interruptible (Ctrl-C during the statistics stops at once, as
+  // before); a watch stays interruptible to the end, since Ctrl-C is how it ends.
+  std::optional<ScopedInterrupt> interrupt;
+  interrupt.emplace();
+  io.cancel = wo.indexer.cancel = interrupt->token();
+  const IndexSummary s = run_indexer(db, *extractor, io);
+  if (!o.watch) interrupt.reset();
 
   if (!o.json) {
     std::printf("%zu audio files found: %zu indexed, %zu unchanged, %zu failed", s.found, s.indexed, s.unchanged,
@@ -79,9 +119,8 @@ int run(const IndexOptions& o) {
   }
   // Mutual-proximity statistics of the songs that lack them (a sample of distances per song), for
   // `similar --normalize mp`; only after a complete run, so an interrupted one stays quick to stop.
-  const Normalization mp = o.normalize == "auto" ? default_normalization(extractor->kind()) : parse_normalization(o.normalize);
   MpUpdate u;
-  if (!s.interrupted && mp == Normalization::mp) {
+  if (!s.interrupted && wo.mp_statistics) {
     u = update_distance_stats(db, extractor->kind(), Metric::l2, kMpSampleSize, o.jobs);
     if (u.computed && !o.json)
       std::printf("mutual proximity: statistics of %zu songs computed%s\n", u.computed,
@@ -89,11 +128,27 @@ int run(const IndexOptions& o) {
   }
   if (o.json) {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    std::cout << summary_json(o, extractor->kind(), s, u.computed, seconds).dump(2) << '\n';
+    // Watching, stdout is a stream of objects, one per line, that a script reads as they come.
+    const auto summary = summary_json(o, extractor->kind(), s, u.computed, seconds);
+    std::cout << (o.watch ? summary.dump() : summary.dump(2)) << std::endl;
   }
   if (s.interrupted) {
     std::fprintf(stderr, "soundalike: interrupted; finished files are saved, run the same command again to go on\n");
     return int(ExitCode::interrupted);
+  }
+  if (o.watch) {
+    if (o.json)
+      std::cout << nlohmann::json{{"event", "watching"}, {"folders", o.roots}, {"watches", watcher->watched_folders()}}.dump()
+                << std::endl;
+    else
+      std::printf("watching %zu folder%s (%zu inotify watches); Ctrl-C to stop\n", o.roots.size(),
+                  o.roots.size() == 1 ? "" : "s", watcher->watched_folders());
+    std::fflush(stdout);
+    watch_library(db, *extractor, *watcher, wo);
+    // Ctrl-C or SIGTERM is how a watch ends, so it is a success; everything committed stays.
+    if (o.json) std::cout << nlohmann::json{{"event", "stopped"}}.dump() << std::endl;
+    else std::printf("stopped watching\n");
+    return 0;
   }
   if (!s.failures.empty()) return int(ExitCode::partial);
   return 0;
@@ -111,11 +166,15 @@ void add_index_command(CLI::App& app, CommandStatus& status) {
   add_model_option(cmd, o->model);
   add_jobs_option(cmd, o->jobs);
   cmd->add_flag("--prune", o->prune, "Remove library tracks whose file no longer exists");
+  cmd->add_flag("--watch", o->watch,
+                "After indexing, follow the folders (inotify) and index new or changed files as they are closed, "
+                "prune removed ones, until Ctrl-C or SIGTERM (exit 0); implies --prune below the folders");
   add_json_flag(cmd, o->json,
                 "one object at the end: database, kind, found, indexed, unchanged, failed, failures [{path, error, "
                 "exit_code}], elapsed_seconds, ...");
   cmd->footer("Exit status: 0 all files indexed or unchanged; 6 some files failed (listed, recorded in the "
-              "library, retried when they change); 130 interrupted (finished files are kept).");
+              "library, retried when they change); 130 interrupted (finished files are kept). With --watch: 0 once "
+              "stopped by Ctrl-C or SIGTERM while watching; --json prints one object per line.");
 }
 
 }  // namespace soundalike::app

@@ -24,14 +24,22 @@ bool is_audio_extension(const fs::path& path) {
   return kExtensions.contains(ext);
 }
 
+bool is_below(const fs::path& path, const fs::path& folder) {
+  const auto [f, p] = std::mismatch(folder.begin(), folder.end(), path.begin(), path.end());
+  return f == folder.end();
+}
+
 namespace {
 
-std::vector<std::string> walk(const std::vector<fs::path>& roots) {
+std::vector<std::string> walk(const std::vector<fs::path>& roots, bool skip_missing) {
   std::set<std::string> found;
   for (const fs::path& root : roots) {
     std::error_code ec;
     const fs::path abs = fs::weakly_canonical(fs::absolute(root), ec);
-    if (ec || !fs::exists(abs)) throw InputError(ExitCode::not_found, root, "no such file or folder");
+    if (ec || !fs::exists(abs)) {
+      if (skip_missing) continue;
+      throw InputError(ExitCode::not_found, root, "no such file or folder");
+    }
     if (fs::is_regular_file(abs)) {
       found.insert(abs.string());
       continue;
@@ -69,7 +77,7 @@ struct Queue {
 
 IndexSummary run_indexer(LibraryDb& db, const FeatureExtractor& extractor, const IndexerOptions& o) {
   IndexSummary summary;
-  const std::vector<std::string> files = walk(o.roots);
+  const std::vector<std::string> files = walk(o.roots, o.skip_missing_roots);
   summary.found = files.size();
   auto states = db.file_states(extractor.kind());
 
@@ -93,14 +101,28 @@ IndexSummary run_indexer(LibraryDb& db, const FeatureExtractor& extractor, const
     todo.push_back(f);
   }
   // What is left in `states` is in the library but was not found now.
+  std::vector<fs::path> roots;
+  if (o.prune_within_roots)
+    for (const fs::path& r : o.roots) {
+      std::error_code ec;
+      roots.push_back(fs::weakly_canonical(fs::absolute(r), ec));
+    }
   std::vector<int64_t> vanished;
+  std::vector<std::string> vanished_paths;
   for (const auto& [path, s] : states) {
+    if (o.prune_within_roots && std::none_of(roots.begin(), roots.end(), [&](const fs::path& r) { return is_below(path, r); }))
+      continue;
     std::error_code ec;
-    if (!fs::exists(path, ec)) vanished.push_back(s.id);
+    if (!fs::exists(path, ec)) {
+      vanished.push_back(s.id);
+      vanished_paths.push_back(path);
+    }
   }
   if (o.prune && !vanished.empty()) {
     db.remove(vanished);
     summary.pruned = vanished.size();
+    std::sort(vanished_paths.begin(), vanished_paths.end());
+    summary.pruned_paths = std::move(vanished_paths);
   } else {
     summary.missing = vanished.size();
   }
@@ -166,7 +188,11 @@ IndexSummary run_indexer(LibraryDb& db, const FeatureExtractor& extractor, const
       }
     }
     try {
-      if (!write_failure) db.commit(batch);
+      if (!write_failure) {
+        db.commit(batch);
+        if (o.on_committed)
+          for (const TrackUpdate& u : batch) o.on_committed(u.track);
+      }
     } catch (...) {
       write_failure = std::current_exception();
       stop = true;

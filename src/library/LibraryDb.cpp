@@ -418,6 +418,12 @@ void LibraryDb::store_distance_stats(std::string_view kind, std::string_view met
       s.bind(1, id).bind(2, kind).bind(3, metric).bind(4, double(st.mean)).bind(5, double(st.stddev)).bind(6, library_size);
       s.run();
     }
+    // Not the generation: the vectors, and so every saved search index, are unchanged. A reader still
+    // has to learn that its statistics are stale (a server beside `index --watch`).
+    exec(db,
+         "INSERT INTO meta(key, value) VALUES('stats_generation', '1') "
+         "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1",
+         path_);
     exec(db, "COMMIT", path_);
   } catch (...) {
     sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
@@ -499,6 +505,12 @@ int64_t LibraryDb::generation() const {
   std::lock_guard lock(mutex_);
   Statement s(db_.get(), prepared("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'generation'"), path_);
   return s.step() ? s.i64(0) : 0;
+}
+
+int64_t LibraryDb::stats_generation() const {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), prepared("SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'stats_generation'"), path_);
+  return s.step() ? s.i64(0) : 0;  // a library whose statistics were never stored since it existed
 }
 
 int64_t LibraryDb::track_count() const {

@@ -126,6 +126,9 @@ class LibraryDb {
   bool remove_ignore(const IgnoreEntry& entry);
   // Increases with every committed change; a saved search index remembers the value it was built at.
   int64_t generation() const;
+  // Increases with every store_distance_stats (which leaves the generation alone), so that a reader
+  // can tell its mutual-proximity statistics went stale; 0 before the first.
+  int64_t stats_generation() const;
   int64_t track_count() const;
 
  private:

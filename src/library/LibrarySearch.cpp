@@ -74,12 +74,17 @@ bool LibrarySearch::loaded_from_file() const {
 
 std::shared_ptr<const SongIndex> LibrarySearch::index() {
   const int64_t generation = db_.generation();
+  // Statistics stored after the vectors they describe (`index` commits songs first, statistics after
+  // the run or, watching, after each batch) must reach a long-running reader too.
+  const int64_t stats = options_.normalize == Normalization::mp ? db_.stats_generation() : 0;
   std::lock_guard lock(mutex_);
-  if (index_ && generation == generation_) return index_;
-  index_ = build(generation);
+  if (index_ && generation == generation_ && stats == stats_generation_) return index_;
+  // A fused index holds its parts' statistics; other kinds keep theirs beside the index.
+  if (!index_ || generation != generation_ || is_fused_kind(kind_)) index_ = build(generation);
   mp_.reset();
   if (options_.normalize == Normalization::mp && !is_fused_kind(kind_)) mp_ = build_mp();
   generation_ = generation;
+  stats_generation_ = stats;
   return index_;
 }
 

@@ -46,8 +46,9 @@ class LibrarySearch {
   const std::string& kind() const { return kind_; }
   Metric metric() const { return options_.faiss.metric; }
   Normalization normalization() const { return options_.normalize; }
-  // The current index; checks the generation on every call (one cheap query) and rebuilds when the
-  // library changed. Thread safe; searches already running keep the index they started with.
+  // The current index; checks the generation on every call (one cheap query; with mutual proximity
+  // also the statistics' generation) and rebuilds when the library changed. Thread safe; searches
+  // already running keep the index they started with.
   std::shared_ptr<const SongIndex> index();
   // Where the index of this kind/metric/type is saved: "<db>.<kind>.<metric>.<type>.faiss".
   std::filesystem::path index_path(const std::string& type) const;
@@ -73,6 +74,7 @@ class LibrarySearch {
   std::shared_ptr<const SongIndex> index_;
   std::shared_ptr<const MpState> mp_;
   int64_t generation_ = -1;
+  int64_t stats_generation_ = -1;
   bool loaded_ = false;
 };
 
