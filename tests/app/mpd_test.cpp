@@ -245,8 +245,9 @@ class MpdRadio : public ::testing::Test {
     mpc("clear");
   }
 
-  static void start_mpd() {
-    port_ = free_port();
+  // On `port` (a restart), else on a free one.
+  static void start_mpd(int port = 0) {
+    port_ = port ? port : free_port();
     std::ofstream(*dir_ / "mpd.conf") << "music_directory \"" << music().string() << "\"\n"
                                       << "db_file \"" << (*dir_ / "mpd.db").string() << "\"\n"
                                       << "pid_file \"" << (*dir_ / "mpd.pid").string() << "\"\n"
@@ -376,6 +377,32 @@ TEST_F(MpdRadio, RadioKeepsTheQueueFilledWithoutRepeats) {
           << q[i] << " at " << i << " repeats the artist of " << q[i - back];
   EXPECT_EQ(radio.stop(SIGTERM, std::chrono::seconds(10)), 0) << test::read_file(*dir_ / "radio.log");
   EXPECT_NE(test::read_file(*dir_ / "radio.log").find("radio stopped"), std::string::npos);
+}
+
+TEST_F(MpdRadio, RadioSurvivesMpdGoingAway) {
+  ASSERT_EQ(mpc("add " + uri(0)).exit_code, 0);
+  ASSERT_EQ(mpc("play").exit_code, 0);
+  const fs::path log = *dir_ / "radio-restart.log";
+  Child radio({SOUNDALIKE_CLI, "mpd", "--db", db().string(), "--host", "127.0.0.1", "--port", std::to_string(port_),
+               "--music-dir", music().string(), "--radio", "--ahead", "2"},
+              log);
+  ASSERT_TRUE(wait_until([] { return queue().size() >= 3; }, std::chrono::seconds(20))) << test::read_file(log);
+  const int port = port_;
+  mpd_->stop(SIGTERM, std::chrono::seconds(10));
+  ASSERT_TRUE(wait_until([&] { return test::read_file(log).find("reconnecting in") != std::string::npos; },
+                         std::chrono::seconds(10)))
+      << test::read_file(log);
+  EXPECT_TRUE(radio.running()) << "a dropped connection must not end the radio\n" << test::read_file(log);
+  EXPECT_NE(test::read_file(log).find("127.0.0.1:" + std::to_string(port)), std::string::npos) << test::read_file(log);
+  start_mpd(port);  // no state file: it comes back with an empty queue
+  ASSERT_TRUE(mpd_) << "MPD did not restart";
+  ASSERT_TRUE(wait_until([&] { return test::read_file(log).find("reconnected") != std::string::npos; },
+                         std::chrono::seconds(20)))
+      << test::read_file(log);
+  ASSERT_EQ(mpc("add " + uri(3)).exit_code, 0);
+  ASSERT_EQ(mpc("play").exit_code, 0);
+  ASSERT_TRUE(wait_until([] { return queue().size() >= 3; }, std::chrono::seconds(20))) << test::read_file(log);
+  EXPECT_EQ(radio.stop(SIGINT, std::chrono::seconds(10)), 0) << test::read_file(log);
 }
 
 }  // namespace
