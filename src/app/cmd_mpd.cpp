@@ -33,7 +33,7 @@ struct MpdCli : LibraryCli {
   std::string host;
   unsigned port = 0;
   std::string password_file, music_dir;
-  int add = 0;
+  int add_count = 0;
   bool radio = false;
   int ahead = 3;
   int seeds = 3;
@@ -156,7 +156,7 @@ void report_shortfall(const Mix& mix) {
 int run_add(const MpdCli& o, MpdClient& client, LibraryQueue& library) {
   PlayerQueue queue = client.queue();
   library.resolve(queue);
-  const QueueRequest request = plan_add(queue, size_t(o.add));
+  const QueueRequest request = plan_add(queue, size_t(o.add_count));
   LibraryQueue::Picked picked = library.pick(request);
   for (const std::string& uri : picked.uris) client.add(uri);
   if (o.json) {
@@ -235,7 +235,7 @@ int run_radio(const MpdCli& o, const MpdAddress& address, std::unique_ptr<MpdCli
 }
 
 int run(const MpdCli& o) {
-  if ((o.add > 0) == o.radio) throw Error(ExitCode::usage, "mpd: give either --add N or --radio");
+  if ((o.add_count > 0) == o.radio) throw Error(ExitCode::usage, "mpd: give either --add N or --radio");
   // Bad controls are reported before MPD is asked anything.
   const PlaylistControls controls = o.playlist.controls();
   MpdAddress address{o.host, o.port, o.password_file.empty() ? std::string() : read_password(o.password_file)};
@@ -258,7 +258,7 @@ void add_mpd_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("--music-dir", o->music_dir,
                   "MPD's music_directory, where its song URIs start (default: asked from MPD, which answers over a "
                   "local socket only)");
-  auto* add = cmd->add_option("--add", o->add, "Queue N songs like the current song (or the last queued one) and exit")
+  auto* add = cmd->add_option("--add", o->add_count, "Queue N songs like the current song (or the last queued one) and exit")
                   ->check(CLI::Range(1, 100000));
   auto* radio = cmd->add_flag("--radio", o->radio,
                               "Follow the player and keep --ahead songs queued after the current one, like the last "

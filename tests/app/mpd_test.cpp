@@ -290,7 +290,12 @@ class MpdRadio : public ::testing::Test {
     EXPECT_EQ(r.exit_code, 0) << r.err;
     std::vector<std::string> out;
     if (r.exit_code != 0) return out;
-    for (const auto& x : json::parse(r.out).at("results"))
+    return relative_paths(json::parse(r.out));
+  }
+  // The results of a `similar --json` answer as URIs.
+  static std::vector<std::string> relative_paths(const json& answer) {
+    std::vector<std::string> out;
+    for (const auto& x : answer.at("results"))
       out.push_back(fs::path(x.at("path").get<std::string>()).lexically_relative(music()).generic_string());
     return out;
   }
@@ -316,10 +321,7 @@ TEST_F(MpdRadio, AddQueuesWhatSimilarReturns) {
   const std::vector<std::string> expected =
       similar_uris(test::quote(path_of(0)) + " -k 5 --no-repeat-artist 2 --previous " + test::quote(path_of(0)));
   EXPECT_EQ(std::vector<std::string>(q.begin() + 1, q.end()), expected);
-  std::vector<std::string> printed;
-  for (const auto& x : json::parse(r.out).at("results"))
-    printed.push_back(fs::path(x.at("path").get<std::string>()).lexically_relative(music()).generic_string());
-  EXPECT_EQ(printed, expected) << "--json prints what was queued";
+  EXPECT_EQ(relative_paths(json::parse(r.out)), expected) << "--json prints what was queued";
 
   // Nothing plays: the last queued song is the seed, and the whole queue is `previous`. Over TCP MPD
   // keeps its music directory to itself, so it must be given.
