@@ -216,18 +216,22 @@ class MpdRadio : public ::testing::Test {
   static void SetUpTestSuite() {
     if (!fs::exists(kMpd)) return;
     dir_ = std::make_unique<test::TempDir>();
-    // Song i by Artist<i % 5>, 30 s (long enough that none ends by itself while a test runs), in
-    // MUSIC/Artist<k>/song<i>.flac.
+    // Song i by Artist<i % 5>, 10 s (a song that ends by itself while a test runs only advances the queue
+    // once more), in MUSIC/Artist<k>/song<i>.flac; one ffmpeg for all of them, since every process start
+    // counts on a loaded machine.
+    std::string inputs, outputs;
     for (int i = 0; i < kSongs; ++i) {
       const fs::path wav = *dir_ / ("s" + std::to_string(i) + ".wav");
-      test::write_wav(wav, test::generate_style(i % 4, uint32_t(i + 1), 30.0, 22050), 22050);
+      test::write_wav(wav, test::generate_style(i % 4, uint32_t(i + 1), 10.0, 22050), 22050);
       const std::string artist = "Artist" + std::to_string(i % kArtists);
       fs::create_directories(music() / artist);
-      test::ffmpeg_convert(wav, music() / artist / ("song" + std::to_string(i) + ".flac"),
-                           "-metadata " + test::quote("artist=" + artist) + " -metadata " +
-                               test::quote("title=Song" + std::to_string(i)) + " -metadata album=Album" + std::to_string(i / 4));
-      fs::remove(wav);
+      inputs += " -i " + test::quote(wav.string());
+      outputs += " -map " + std::to_string(i) + " -metadata " + test::quote("artist=" + artist) + " -metadata title=Song" +
+                 std::to_string(i) + " -metadata album=Album" + std::to_string(i / 4) + " " +
+                 test::quote((music() / artist / ("song" + std::to_string(i) + ".flac")).string());
     }
+    const auto f = test::run_command("ffmpeg -nostdin -v error -y" + inputs + outputs);
+    ASSERT_EQ(f.exit_code, 0) << f.err;
     const auto r = test::run_cli("index " + test::quote(music().string()) + " --db " + test::quote(db().string()) +
                                  " --features mfcc --jobs 2");
     ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
