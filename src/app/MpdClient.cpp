@@ -4,6 +4,7 @@
 #include <poll.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 namespace soundalike::app::mpd {
@@ -41,6 +42,11 @@ MpdClient::MpdClient(const MpdAddress& address) {
   const std::unique_ptr<mpd_settings, SettingsFree> settings(mpd_settings_new(host, address.port, kTimeoutMs, nullptr, nullptr));
   where_ = settings ? describe(settings.get()) : (address.host.empty() ? "localhost" : address.host) + ":" +
                                                      std::to_string(address.port ? address.port : 6600);
+  // With nothing said, libmpdclient tries its default socket and then falls back on TCP.
+  if (!host && !std::getenv("MPD_HOST") && (where_.starts_with('/') || where_.starts_with('@'))) {
+    const char* env_port = std::getenv("MPD_PORT");
+    where_ += " or localhost:" + (address.port ? std::to_string(address.port) : env_port ? std::string(env_port) : "6600");
+  }
   conn_.reset(mpd_connection_new(host, address.port, kTimeoutMs));
   if (!conn_) throw MpdError(where_, "out of memory", true);
   if (mpd_connection_get_error(conn_.get()) != MPD_ERROR_SUCCESS) {

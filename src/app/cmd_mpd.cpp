@@ -164,7 +164,7 @@ int run_add(const MpdCli& o, MpdClient& client, LibraryQueue& library) {
               << '\n';
   } else {
     print_table(picked.mix.results);
-    std::fprintf(stderr, "queued %zu songs like %s on MPD at %s\n", picked.uris.size(),
+    std::fprintf(stderr, "queued %zu song%s like %s on MPD at %s\n", picked.uris.size(), picked.uris.size() == 1 ? "" : "s",
                  artist_title(picked.seeds.front().track).c_str(), client.where().c_str());
   }
   report_shortfall(picked.mix);
