@@ -421,6 +421,9 @@ TEST(MpdCli, NoMpdIsAClearError) {
   EXPECT_NE(r.exit_code, 1) << "an expected failure, not an internal error: " << r.err;
   EXPECT_NE(r.err.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("cannot connect"), std::string::npos) << r.err;
+  const auto no_password = test::run_cli("mpd --db x.db --add 3 --password-file /nonexistent/pw");
+  EXPECT_EQ(no_password.exit_code, 3) << no_password.err;
+  EXPECT_NE(no_password.err.find("/nonexistent/pw"), std::string::npos) << no_password.err;
   const auto both = test::run_cli("mpd --db x.db --add 3 --radio");
   EXPECT_EQ(both.exit_code, 2) << both.err;
   const auto neither = test::run_cli("mpd --db x.db --host 127.0.0.1 --port " + std::to_string(port));
