@@ -216,9 +216,9 @@ int run_radio(const MpdCli& o, const MpdAddress& address, std::unique_ptr<MpdCli
         // Told once per different shortfall: a library the controls have exhausted stays so on every event.
         if (const std::string note = shortfall_note(picked.mix); !note.empty() && note != last_note) report_shortfall(picked.mix);
         last_note = shortfall_note(picked.mix);
-      } else if (!planner.waiting_reason().empty() && planner.waiting_reason() != said) {
+      } else if (planner.waiting_reason() != said) {
         said = planner.waiting_reason();
-        std::fprintf(stderr, "waiting: %s\n", said.c_str());
+        if (!said.empty()) std::fprintf(stderr, "waiting: %s\n", said.c_str());
       }
       if (replan) continue;
       if (!client->wait_for_change(interrupt.token())) break;
