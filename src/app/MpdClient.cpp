@@ -62,7 +62,12 @@ MpdClient::~MpdClient() = default;
 void MpdClient::fail(const std::string& doing) {
   const mpd_error error = mpd_connection_get_error(conn_.get());
   std::string message = mpd_connection_get_error_message(conn_.get());
-  if (error == MPD_ERROR_SERVER && mpd_connection_clear_error(conn_.get())) throw MpdError(where_, doing + ": " + message, false);
+  if (error == MPD_ERROR_SERVER) {
+    const mpd_server_error server = mpd_connection_get_server_error(conn_.get());
+    if (server == MPD_SERVER_ERROR_PERMISSION) message += " (give its password with --password-file)";
+    if (server == MPD_SERVER_ERROR_NO_EXIST) message += " (is MPD's database up to date with the library? `mpc update`)";
+    if (mpd_connection_clear_error(conn_.get())) throw MpdError(where_, doing + ": " + message, false);
+  }
   if (error == MPD_ERROR_CLOSED || error == MPD_ERROR_SYSTEM || error == MPD_ERROR_TIMEOUT)
     message = "the connection was lost (" + message + ")";
   throw MpdError(where_, doing + ": " + message, true);
@@ -105,7 +110,7 @@ std::optional<std::string> MpdClient::music_directory() {
 
 void MpdClient::add(const std::string& uri) {
   if (!mpd_run_add(conn_.get(), uri.c_str()))
-    fail("adding '" + uri + "' (is MPD's database up to date with the library? `mpc update`)");
+    fail("adding '" + uri + "'");
 }
 
 bool MpdClient::wait_for_change(CancelToken token) {

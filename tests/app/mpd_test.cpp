@@ -249,9 +249,12 @@ class MpdRadio : public ::testing::Test {
     mpc("clear");
   }
 
-  // On `port` (a restart), else on a free one.
-  static void start_mpd(int port = 0) {
+  // On `port` (a restart), else on a free one; with a password, clients without it may only read.
+  static void start_mpd(int port = 0, const std::string& password = "") {
     port_ = port ? port : free_port();
+    password_ = password;
+    const std::string access =
+        password.empty() ? "" : "password \"" + password + "@read,add,control,admin\"\ndefault_permissions \"read\"\n";
     std::ofstream(*dir_ / "mpd.conf") << "music_directory \"" << music().string() << "\"\n"
                                       << "db_file \"" << (*dir_ / "mpd.db").string() << "\"\n"
                                       << "pid_file \"" << (*dir_ / "mpd.pid").string() << "\"\n"
@@ -260,7 +263,7 @@ class MpdRadio : public ::testing::Test {
                                       << "bind_to_address \"" << socket().string() << "\"\n"
                                       << "port \"" << port_ << "\"\n"
                                       << "auto_update \"no\"\n"
-                                      << "zeroconf_enabled \"no\"\n"
+                                      << "zeroconf_enabled \"no\"\n" << access
                                       << "audio_output {\n  type \"null\"\n  name \"null\"\n}\n";
     mpd_ = std::make_unique<Child>(std::vector<std::string>{kMpd, "--no-daemon", (*dir_ / "mpd.conf").string()},
                                    *dir_ / "mpd.out");
@@ -277,13 +280,15 @@ class MpdRadio : public ::testing::Test {
   static fs::path db() { return *dir_ / "lib.db"; }
   static fs::path socket() { return *dir_ / "mpd.sock"; }
   static std::string tcp() { return "--host 127.0.0.1 --port " + std::to_string(port_); }
+  static std::string mpc_host() { return password_.empty() ? "127.0.0.1" : password_ + "@127.0.0.1"; }
   static test::CommandResult mpc(const std::string& args) {
-    return test::run_command("mpc -h 127.0.0.1 -p " + std::to_string(port_) + " " + args + " </dev/null");
+    return test::run_command("mpc -h " + test::quote(mpc_host()) + " -p " + std::to_string(port_) + " " + args + " </dev/null");
   }
   static std::vector<std::string> queue() { return lines(mpc("-f %file% playlist").out); }
   // The current song's position (0-based), or -1.
   static int current() {
-    const auto r = test::run_command("mpc -h 127.0.0.1 -p " + std::to_string(port_) + " -f %position% current </dev/null");
+    const auto r = test::run_command("mpc -h " + test::quote(mpc_host()) + " -p " + std::to_string(port_) +
+                                     " -f %position% current </dev/null");
     const auto l = lines(r.out);
     return l.empty() ? -1 : std::stoi(l.front()) - 1;
   }
@@ -308,10 +313,12 @@ class MpdRadio : public ::testing::Test {
   static std::unique_ptr<test::TempDir> dir_;
   static std::unique_ptr<Child> mpd_;
   static int port_;
+  static std::string password_;
 };
 std::unique_ptr<test::TempDir> MpdRadio::dir_;
 std::unique_ptr<Child> MpdRadio::mpd_;
 int MpdRadio::port_ = 0;
+std::string MpdRadio::password_;
 
 TEST_F(MpdRadio, AddQueuesWhatSimilarReturns) {
   ASSERT_EQ(mpc("add " + uri(0)).exit_code, 0);
@@ -409,6 +416,31 @@ TEST_F(MpdRadio, RadioSurvivesMpdGoingAway) {
   ASSERT_EQ(mpc("play").exit_code, 0);
   ASSERT_TRUE(wait_until([] { return queue().size() >= 3; }, std::chrono::seconds(20))) << test::read_file(log);
   EXPECT_EQ(radio.stop(SIGINT, std::chrono::seconds(10)), 0) << test::read_file(log);
+}
+
+TEST_F(MpdRadio, AddSendsThePasswordFromAFile) {
+  const int port = port_;
+  mpd_->stop(SIGTERM, std::chrono::seconds(10));
+  start_mpd(port, "s3cret");
+  ASSERT_TRUE(mpd_) << "MPD did not restart";
+  ASSERT_EQ(mpc("add " + uri(0)).exit_code, 0);
+  const std::string add = "mpd --db " + test::quote(db().string()) + " " + tcp() + " --music-dir " +
+                          test::quote(music().string()) + " --add 2";
+  const auto refused = test::run_cli(add);
+  EXPECT_EQ(refused.exit_code, 3) << refused.err;
+  EXPECT_NE(refused.err.find("127.0.0.1:" + std::to_string(port)), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--password-file"), std::string::npos) << refused.err;
+  std::ofstream(*dir_ / "password") << "s3cret\nthe first line only\n";
+  const auto r = test::run_cli(add + " --password-file " + test::quote((*dir_ / "password").string()));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(queue().size(), 3u);
+  std::ofstream(*dir_ / "wrong") << "guess\n";
+  const auto wrong = test::run_cli(add + " --password-file " + test::quote((*dir_ / "wrong").string()));
+  EXPECT_EQ(wrong.exit_code, 3) << wrong.err;
+  EXPECT_NE(wrong.err.find("password"), std::string::npos) << wrong.err;
+  // The tests after this one (in one process) expect an open MPD.
+  mpd_->stop(SIGTERM, std::chrono::seconds(10));
+  start_mpd(port);
 }
 
 }  // namespace
