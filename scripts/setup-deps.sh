@@ -14,6 +14,8 @@ PACKAGES=(
   libcli11-dev nlohmann-json3-dev libcpp-httplib-dev libspdlog-dev libfmt-dev libstb-dev libssl-dev zlib1g-dev
   # descriptors and the generated corpus
   libaubio-dev libfluidsynth-dev timgm6mb-soundfont
+  # `soundalike mpd` (libmpdclient) and its test, which runs a real MPD driven by mpc
+  libmpdclient-dev mpd mpc
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev python3 python3-numpy
   # browser test of the web UI (driven by playwright-core from npm, see scripts/setup-web-tests.sh)

@@ -61,6 +61,27 @@ PlaylistControls PlaylistCli::controls() const {
   return c;
 }
 
+void SearchCli::add(CLI::App* cmd) {
+  add_metric_option(cmd, metric);
+  cmd->add_flag("--ann", ann, "Approximate search (HNSW) even for a small library");
+  cmd->add_option("--ef-search", ef_search,
+                  "HNSW search breadth (approximate search only): lower is faster, higher finds more of the true "
+                  "nearest songs (docs/benchmarks.md)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  add_normalize_option(cmd, normalize);
+}
+
+SearchOptions SearchCli::options(const std::string& kind) const {
+  SearchOptions o;
+  o.faiss.metric = parse_metric(metric);
+  o.faiss.type = ann ? IndexType::hnsw : IndexType::automatic;
+  o.faiss.hnsw_ef_search = ef_search;
+  o.timbre.force_filter = ann;
+  o.normalize = normalize == "auto" ? default_normalization(kind) : parse_normalization(normalize);
+  return o;
+}
+
 CLI::Option* add_metric_option(CLI::App* cmd, std::string& metric) {
   return cmd->add_option("--metric", metric, "Distance between vectors: l2 or cosine (timbre kinds use their divergence)")
       ->capture_default_str()

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "features/SpectrogramConfig.h"
+#include "library/LibrarySearch.h"
 #include "recommend/PlaylistControls.h"
 
 namespace soundalike::app {
@@ -41,6 +42,17 @@ struct PlaylistCli {
   void add(CLI::App* cmd);
   // What was given, checked; throws Error(usage) naming the control, InputError for the groups file.
   PlaylistControls controls() const;
+};
+
+// How `similar` searches (--metric, --ann, --ef-search, --normalize), shared with the commands that must
+// answer exactly as `similar` does (mpd).
+struct SearchCli {
+  std::string metric = "l2";
+  bool ann = false;
+  int ef_search = 256;
+  std::string normalize = "auto";
+  void add(CLI::App* cmd);
+  SearchOptions options(const std::string& kind) const;
 };
 
 // --metric l2|cosine, default l2.

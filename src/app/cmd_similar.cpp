@@ -20,13 +20,10 @@ namespace {
 struct SimilarCli : LibraryCli {
   std::vector<std::string> queries;
   int k = 10;
-  std::string metric = "l2";
   bool json = false;
   std::string m3u;
   PlaylistCli playlist;
-  bool ann = false;
-  int ef_search = 256;
-  std::string normalize = "auto";
+  SearchCli search;
 };
 
 int run(const SimilarCli& o) {
@@ -39,15 +36,7 @@ int run(const SimilarCli& o) {
   std::vector<QueryTrack> queries;
   for (const auto& q : o.queries) queries.push_back(resolve_query(db, kind, q, analyzer.get()));
 
-  FaissIndexOptions fo;
-  fo.metric = parse_metric(o.metric);
-  fo.type = o.ann ? IndexType::hnsw : IndexType::automatic;
-  fo.hnsw_ef_search = o.ef_search;
-  SearchOptions sopt;
-  sopt.faiss = fo;
-  sopt.timbre.force_filter = o.ann;
-  sopt.normalize = o.normalize == "auto" ? default_normalization(kind) : parse_normalization(o.normalize);
-  LibrarySearch search(db, kind, sopt);
+  LibrarySearch search(db, kind, o.search.options(kind));
   const Mix mix = similar_mix(db, search, queries, o.k, controls);
 
   if (o.json) {
@@ -74,17 +63,10 @@ void add_similar_command(CLI::App& app, CommandStatus& status) {
       ->required();
   o->add(cmd);
   add_k_option(cmd, o->k, "Number of songs");
-  add_metric_option(cmd, o->metric);
   auto* json = add_json_flag(cmd, o->json, "{\"query\": {...}, \"results\": [...]}");
   cmd->add_option("--m3u", o->m3u, "Also write the results as an M3U playlist")->excludes(json);
   o->playlist.add(cmd);
-  cmd->add_flag("--ann", o->ann, "Approximate search (HNSW) even for a small library");
-  cmd->add_option("--ef-search", o->ef_search,
-                  "HNSW search breadth (approximate search only): lower is faster, higher finds more of the true "
-                  "nearest songs (docs/benchmarks.md)")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 100000));
-  add_normalize_option(cmd, o->normalize);
+  o->search.add(cmd);
 }
 
 }  // namespace soundalike::app
