@@ -322,6 +322,12 @@ json LibraryService::path(int64_t from, int64_t to, int steps, const PlaylistCon
   return {{"tracks", to_json(std::span<const Recommendation>(mix.results))}, {"mix", to_json(mix)}};
 }
 
+std::shared_ptr<const std::vector<TrackRow>> LibraryService::catalogue() const {
+  auto list = impl_->all_tracks();
+  // Shares ownership with the cached list, so the rows live as long as any reader holds them.
+  return {list, &list->rows};
+}
+
 json LibraryService::map() const {
   std::lock_guard lock(impl_->cache_mutex);
   const int64_t g = impl_->db.generation();
