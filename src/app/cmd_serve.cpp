@@ -95,7 +95,7 @@ void add_serve_command(CLI::App& app, CommandStatus& status) {
   o->add(cmd, "opened read-only; `index` may run beside it", "for uploads");
   cmd->add_option("--host", o->host, "Address to listen on (loopback unless you ask for more)")->capture_default_str();
   cmd->add_option("--port", o->port, "Port (0 = any free port)")->capture_default_str();
-  cmd->add_option("--threads", o->threads, "Worker threads; each open connection holds one (0 = max(64, 8 per core))")->capture_default_str();
+  cmd->add_option("--threads", o->threads, "Most connections served at once; each holds a worker, started when needed (0 = 1024)")->capture_default_str();
   cmd->add_option("--max-upload-mb", o->max_upload_mb, "Largest accepted upload, MB (larger -> 413)")->capture_default_str();
   cmd->add_option("--timeout", o->timeout, "Read/write timeout per request, seconds")->capture_default_str();
   add_genre_groups_option(cmd, o->genre_groups);

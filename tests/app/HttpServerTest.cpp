@@ -5,7 +5,14 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
 #include <thread>
+#include <vector>
 
 #include "audio/AudioDecoder.h"
 #include "common/Error.h"
@@ -171,6 +178,33 @@ TEST_F(HttpServerTest, TraversalAttemptsReadNothing) {
     EXPECT_LT(r->status, 500);
     EXPECT_EQ(r->body.find("root:"), std::string::npos);
   }
+}
+
+// Connections that never finish their headers hold a worker each; they must not keep others waiting.
+TEST_F(HttpServerTest, IdleConnectionsDoNotStarveOthers) {
+  std::vector<int> idle;
+  for (int i = 0; i < 200; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(uint16_t(port));
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    const char partial[] = "GET /api/health HTTP/1.1\r\nHost: x\r\n";
+    ASSERT_GT(send(fd, partial, sizeof partial - 1, 0), 0);
+    idle.push_back(fd);
+    // httplib listens with a backlog of 5: a burst of connects overflows it and waits out SYN retries.
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // let the server take them all in
+  const auto start = std::chrono::steady_clock::now();
+  const auto r = client->Get("/api/health");
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  for (int fd : idle) close(fd);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 200);
+  EXPECT_LT(seconds, 1.0) << "a normal request waited behind 200 idle connections";
 }
 
 }  // namespace

@@ -3,6 +3,9 @@
 #include <httplib.h>
 
 #include <charconv>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <optional>
 #include <fstream>
 #include <thread>
@@ -113,6 +116,62 @@ std::optional<std::pair<std::string, std::string>> basic_credentials(const httpl
   if (colon == std::string::npos) return std::nullopt;
   return std::pair(decoded.substr(0, colon), decoded.substr(colon + 1));
 }
+
+// httplib keeps a worker on each open connection, idle keep-alive ones and ones still sending their
+// headers included, so a fixed pool is starved by that many idle connections (200 slow clients kept
+// every other client waiting). This pool starts small and adds a worker whenever none is free, up to
+// `max_workers`; only past that do connections queue.
+class ElasticPool : public httplib::TaskQueue {
+ public:
+  explicit ElasticPool(size_t max_workers) : max_(std::max<size_t>(1, max_workers)) {}
+  ~ElasticPool() override { shutdown(); }
+  ElasticPool(const ElasticPool&) = delete;
+  ElasticPool& operator=(const ElasticPool&) = delete;
+
+  void enqueue(std::function<void()> fn) override {
+    {
+      std::lock_guard lock(mutex_);
+      jobs_.push_back(std::move(fn));
+      if (idle_ < jobs_.size() && workers_.size() < max_) workers_.emplace_back([this] { work(); });
+    }
+    ready_.notify_one();
+  }
+
+  void shutdown() override {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_) return;
+      stopping_ = true;
+    }
+    ready_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+
+ private:
+  void work() {
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock lock(mutex_);
+        ++idle_;
+        ready_.wait(lock, [&] { return stopping_ || !jobs_.empty(); });
+        --idle_;
+        if (jobs_.empty()) return;  // stopping, and nothing left to answer
+        fn = std::move(jobs_.front());
+        jobs_.pop_front();
+      }
+      fn();
+    }
+  }
+
+  const size_t max_;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> workers_;  // grows only; an idle worker costs a sleeping thread
+  size_t idle_ = 0;
+  bool stopping_ = false;
+};
 
 }  // namespace
 
@@ -225,11 +284,11 @@ HttpServer::HttpServer(const LibraryBackend& backend, ServerOptions options)
     : impl_(std::make_unique<Impl>(backend, std::move(options))) {
   auto& s = impl_->server;
   const auto& o = impl_->options;
-  // httplib keeps a worker on each keep-alive connection until it closes, so the pool is sized for
-  // connections, not cores: with one thread per core, 50 keep-alive clients queued for seconds.
-  const int threads = o.threads > 0 ? o.threads : int(std::max(64u, 8 * std::thread::hardware_concurrency()));
+  // Workers are per connection, not per core (see ElasticPool): with one per core, 50 keep-alive clients
+  // queued for seconds.
+  const int threads = o.threads > 0 ? o.threads : 1024;
   // httplib owns the queue it is handed: its interface takes a raw pointer.
-  s.new_task_queue = [threads] { return new httplib::ThreadPool(size_t(threads)); };
+  s.new_task_queue = [threads] { return new ElasticPool(size_t(threads)); };
   s.set_payload_max_length(o.max_upload_bytes);
   s.set_read_timeout(o.timeout_seconds, 0);
   s.set_write_timeout(o.timeout_seconds, 0);

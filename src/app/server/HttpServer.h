@@ -15,7 +15,7 @@ class SubsonicApi;
 struct ServerOptions {
   std::string host = "127.0.0.1";  // loopback unless the user asks for more
   int port = 8080;                 // 0 = any free port (tests)
-  int threads = 0;                 // 0 = max(64, 8 per core): one per open connection
+  int threads = 0;                 // most connections served at once, one worker each (0 = 1024)
   size_t max_upload_bytes = 50u << 20;
   int timeout_seconds = 30;
   // The Subsonic API under /rest/; none: not served. It checks its own credentials.
