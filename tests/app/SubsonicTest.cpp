@@ -339,6 +339,9 @@ TEST_F(SubsonicHttp, BrowseByTagsWithStableIds) {
   EXPECT_EQ(found.at("song").size(), 1u);
   EXPECT_EQ(found.at("artist").size(), 0u);
   EXPECT_EQ(get("search3", "query=").at("searchResult3").at("song").size(), 4u);
+  const json older = get("search2", "query=first").at("searchResult2");
+  ASSERT_EQ(older.at("album").size(), 1u);
+  EXPECT_EQ(older.at("album").at(0).at("isDir"), true);
 
   const json folder = get("getMusicDirectory", "id=" + alpha.at("id").get<std::string>()).at("directory");
   EXPECT_EQ(folder.at("child").size(), 2u);

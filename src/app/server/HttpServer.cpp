@@ -7,7 +7,6 @@
 #include <deque>
 #include <mutex>
 #include <optional>
-#include <fstream>
 #include <thread>
 
 #include "app/server/FileResponse.h"

@@ -356,6 +356,7 @@ struct SubsonicApi::Impl {
         {"getRandomSongs", &Impl::get_random_songs},
         {"getGenres", &Impl::get_genres},
         {"getSongsByGenre", &Impl::get_songs_by_genre},
+        {"search2", &Impl::search2},
         {"search3", &Impl::search3},
         {"stream", &Impl::stream},
         {"download", &Impl::download},
@@ -666,7 +667,11 @@ struct SubsonicApi::Impl {
     return {{"songsByGenre", {{"song", songs_json(*c, rows)}}}};
   }
 
-  json search3(Call& call) const {
+  json search2(Call& call) const { return {{"searchResult2", search(call, false)}}; }
+  json search3(Call& call) const { return {{"searchResult3", search(call, true)}}; }
+
+  // search3 answers with ID3 albums, search2 (older clients) with albums as folders.
+  json search(Call& call, bool id3) const {
     const auto c = catalog();
     const Params& p = call.params;
     std::string query = p.get("query").value_or("");
@@ -693,14 +698,14 @@ struct SubsonicApi::Impl {
                             [&](size_t i) { return artist_json(c->artists[i]); });
     result["album"] = page("albumCount", "albumOffset", c->albums.size(),
                            [&](size_t i) { return matches({c->albums[i].name, c->albums[i].artist}); },
-                           [&](size_t i) { return album_json(c->albums[i]); });
+                           [&](size_t i) { return id3 ? album_json(c->albums[i]) : album_dir_json(c->albums[i]); });
     result["song"] = page("songCount", "songOffset", c->rows->size(),
                           [&](size_t i) {
                             const TrackRow& t = c->row(i);
                             return matches({display_title(t), t.tags.artist, t.tags.album});
                           },
                           [&](size_t i) { return song_json(*c, i); });
-    return {{"searchResult3", std::move(result)}};
+    return result;
   }
 
   // --- media -------------------------------------------------------------------------------------
