@@ -895,7 +895,8 @@ struct SubsonicApi::Impl {
     return {{"sonicSimilarTracksResult", {{"sonicMatch", std::move(matches)}}}};
   }
 
-  // `path A B --steps count-2`; a song's distance is its place on the way, 0 at the start, 1 at the end.
+  // `path A B --steps count-2`. A song's distance is from the start song, as the extension asks, on the
+  // scale of getSonicSimilarTracks; a backend that cannot measure it gives the song's place on the path.
   json find_sonic_path(Call& call) const {
     const auto c = catalog();
     const Catalog& cat = *c;
@@ -903,14 +904,20 @@ struct SubsonicApi::Impl {
     const TrackRow& b = cat.row(require_song(cat, call.params.required("endSongId")));
     const int count = call.params.integer("count", 25, 2, 202);
     const json path = library.path(a.id, b.id, count - 2, PlaylistControls{});
-    const json& tracks = path.at("tracks");
+    std::vector<int64_t> ids;
+    for (const json& t : path.at("tracks")) ids.push_back(t.at("id").get<int64_t>());
+    const json measured = library.distances_from(a.id, ids);
     json matches = json::array();
-    for (size_t i = 0; i < tracks.size(); ++i)
-      if (const auto it = cat.row_index.find(tracks[i].at("id").get<int64_t>()); it != cat.row_index.end()) {
-        json m = song_json(cat, it->second);
-        m["distance"] = tracks.size() > 1 ? double(i) / double(tracks.size() - 1) : 0.0;
-        matches.push_back(std::move(m));
-      }
+    for (size_t i = 0; i < ids.size(); ++i) {
+      const auto it = cat.row_index.find(ids[i]);
+      if (it == cat.row_index.end()) continue;
+      json m = song_json(cat, it->second);
+      m["distance"] = measured.is_object()
+                          ? sonic_distance(measured.at("distances").at(i).get<double>(), measured.value("metric", ""),
+                                           measured.value("normalize", ""))
+                          : ids.size() > 1 ? double(i) / double(ids.size() - 1) : 0.0;
+      matches.push_back(std::move(m));
+    }
     return {{"findSonicPathResult", {{"sonicMatch", std::move(matches)}}}};
   }
 
