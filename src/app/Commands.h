@@ -36,6 +36,7 @@ void add_index_command(CLI::App& app, CommandStatus& status);
 void add_similar_command(CLI::App& app, CommandStatus& status);
 void add_path_command(CLI::App& app, CommandStatus& status);
 void add_ignore_command(CLI::App& app, CommandStatus& status);
+void add_user_command(CLI::App& app, CommandStatus& status);
 void add_map_command(CLI::App& app, CommandStatus& status);
 void add_stats_command(CLI::App& app, CommandStatus& status);
 void add_train_command(CLI::App& app, CommandStatus& status);

@@ -1,3 +1,5 @@
+#include <arpa/inet.h>
+
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -7,6 +9,8 @@
 #include "app/Interrupt.h"
 #include "app/server/HttpServer.h"
 #include "app/server/LibraryService.h"
+#include "app/server/SubsonicApi.h"
+#include "app/server/SubsonicUsers.h"
 #include "common/Error.h"
 
 namespace soundalike::app {
@@ -22,6 +26,26 @@ struct ServeCli : LibraryCli {
   std::string genre_groups;
 };
 
+// Whether an address only this machine can reach: 127.0.0.0/8, ::1 or "localhost".
+bool is_loopback(const std::string& host) {
+  if (host == "localhost") return true;
+  in_addr v4{};
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  in6_addr v6{};
+  return inet_pton(AF_INET6, host.c_str(), &v6) == 1 && IN6_IS_ADDR_LOOPBACK(&v6);
+}
+
+// The connection that keeps users and playlists. Read-write so that clients can save playlists; a
+// library the server may not write still serves everything else.
+std::unique_ptr<LibraryDb> open_accounts(const std::string& db) {
+  try {
+    return std::make_unique<LibraryDb>(db, LibraryDb::Mode::read_write);
+  } catch (const Error& e) {
+    std::fprintf(stderr, "warning: %s; Subsonic playlists cannot be saved\n", e.what());
+    return std::make_unique<LibraryDb>(db, LibraryDb::Mode::read_only);
+  }
+}
+
 int run(const ServeCli& o) {
   if (o.max_upload_mb < 1) throw Error(ExitCode::usage, "--max-upload-mb must be at least 1");
   if (o.port < 0 || o.port > 65535) throw Error(ExitCode::usage, "--port must be in [0, 65535]");
@@ -30,7 +54,18 @@ int run(const ServeCli& o) {
   LibraryServiceOptions lo{o.features, o.model, {}};
   if (!o.genre_groups.empty()) lo.genre_groups = load_genre_groups(o.genre_groups);
   LibraryService service(o.db, lo);
+  const std::unique_ptr<LibraryDb> accounts = open_accounts(o.db);
+  const UserDirectory users(*accounts, key_file_for(o.db));
+  const bool loopback = is_loopback(o.host);
+  if (!loopback && !users.any())
+    throw Error(ExitCode::usage, "refusing to listen on " + o.host +
+                                     ": beyond loopback the server asks for a user, and the library has none. Add one with "
+                                     "`soundalike user add NAME --db " + o.db + "` (the password is read from stdin)");
+  const SubsonicApi subsonic(service, *accounts, users);
   ServerOptions so;
+  so.subsonic = &subsonic;
+  if (!loopback)
+    so.basic_auth = [&users](std::string_view user, std::string_view password) { return users.check_password(user, password); };
   so.host = o.host;
   so.port = o.port;
   so.max_connections = o.max_connections;
@@ -46,8 +81,9 @@ int run(const ServeCli& o) {
   const int port = server.bind();
   std::fprintf(stderr, "library %s: %s vectors%s\n", o.db.c_str(), service.kind().c_str(),
                service.can_analyse_uploads() ? "" : " (uploads disabled: start with the model the library was indexed with)");
-  if (o.host != "127.0.0.1" && o.host != "localhost" && o.host != "::1")
-    std::fprintf(stderr, "warning: listening on %s makes the library reachable from other machines\n", o.host.c_str());
+  if (!loopback)
+    std::fprintf(stderr, "listening on %s: the library is reachable from other machines, for its users only (HTTP basic auth; "
+                         "put TLS in front, docs/subsonic.md)\n", o.host.c_str());
   const std::string shown_host = o.host.find(':') != std::string::npos ? "[" + o.host + "]" : o.host;
   std::printf("listening on http://%s:%d\n", shown_host.c_str(), port);
   std::fflush(stdout);

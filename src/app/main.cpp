@@ -24,6 +24,7 @@ int main(int argc, char** argv) {
   app::add_similar_command(app, status);
   app::add_path_command(app, status);
   app::add_ignore_command(app, status);
+  app::add_user_command(app, status);
   app::add_map_command(app, status);
   app::add_stats_command(app, status);
   app::add_train_command(app, status);

@@ -42,6 +42,9 @@ class Statement {
   Statement& bind_blob(int i, std::span<const float> v) {
     return check(sqlite3_bind_blob(stmt_, i, v.data(), int(v.size_bytes()), SQLITE_TRANSIENT));
   }
+  Statement& bind_bytes(int i, std::span<const unsigned char> v) {
+    return check(sqlite3_bind_blob(stmt_, i, v.data(), int(v.size_bytes()), SQLITE_TRANSIENT));
+  }
   // true while a row is available
   bool step() {
     const int rc = sqlite3_step(stmt_);
@@ -65,6 +68,10 @@ class Statement {
   std::string text(int c) const {
     const auto* p = sqlite3_column_text(stmt_, c);
     return p ? std::string(reinterpret_cast<const char*>(p), size_t(sqlite3_column_bytes(stmt_, c))) : std::string();
+  }
+  std::vector<unsigned char> bytes(int c) const {
+    const auto* p = static_cast<const unsigned char*>(sqlite3_column_blob(stmt_, c));
+    return p ? std::vector<unsigned char>(p, p + sqlite3_column_bytes(stmt_, c)) : std::vector<unsigned char>();
   }
   std::vector<float> floats(int c) const {
     const void* p = sqlite3_column_blob(stmt_, c);
@@ -140,13 +147,30 @@ CREATE TABLE IF NOT EXISTS ignored(
   value TEXT NOT NULL,
   added_at INTEGER NOT NULL,
   PRIMARY KEY(field, value));
-INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '3'), ('generation', '0');
-UPDATE meta SET value = '3' WHERE key = 'schema_version' AND value IN ('1', '2');
+CREATE TABLE IF NOT EXISTS users(
+  name TEXT PRIMARY KEY,
+  secret BLOB NOT NULL,
+  created_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS playlists(
+  id INTEGER PRIMARY KEY,
+  owner TEXT NOT NULL,
+  name TEXT NOT NULL,
+  comment TEXT NOT NULL DEFAULT '',
+  public INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  changed_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS playlist_tracks(
+  playlist_id INTEGER NOT NULL REFERENCES playlists(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  track_id INTEGER NOT NULL,
+  PRIMARY KEY(playlist_id, position));
+INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '4'), ('generation', '0');
+UPDATE meta SET value = '4' WHERE key = 'schema_version' AND value IN ('1', '2', '3');
 )sql";
 
 constexpr const char* kTrackColumns =
     "id, path, size, mtime_ns, content_hash, duration, title, artist, album, genre, track_no, bpm, "
-    "tempo_confidence, loudness_db, centroid_hz, error, error_code";
+    "tempo_confidence, loudness_db, centroid_hz, error, error_code, indexed_at";
 
 TrackRow read_track(const Statement& s) {
   TrackRow t;
@@ -167,6 +191,7 @@ TrackRow read_track(const Statement& s) {
   t.descriptors.centroid_hz = s.f64(14);
   t.error = s.text(15);
   t.error_code = int(s.i64(16));
+  t.indexed_at = s.i64(17);
   return t;
 }
 
@@ -499,6 +524,172 @@ bool LibraryDb::remove_ignore(const IgnoreEntry& e) {
   s.bind(1, std::string_view(e.field)).bind(2, std::string_view(e.value));
   s.run();
   return sqlite3_changes(db_.get()) > 0;
+}
+
+namespace {
+
+bool has_table(sqlite3* db, const char* name, const std::filesystem::path& path) {
+  Statement t(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1", path);
+  t.bind(1, std::string_view(name));
+  return t.step();
+}
+
+// One write transaction; rolled back when the body throws.
+template <class Fn>
+auto in_transaction(sqlite3* db, const std::filesystem::path& path, Fn fn) {
+  exec(db, "BEGIN IMMEDIATE", path);
+  try {
+    auto result = fn();
+    exec(db, "COMMIT", path);
+    return result;
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+void write_playlist_tracks(sqlite3* db, const std::filesystem::path& path, int64_t id, std::span<const int64_t> tracks) {
+  Statement clear(db, "DELETE FROM playlist_tracks WHERE playlist_id = ?1", path);
+  clear.bind(1, id).run();
+  Statement add(db, "INSERT INTO playlist_tracks(playlist_id, position, track_id) VALUES(?1, ?2, ?3)", path);
+  for (size_t i = 0; i < tracks.size(); ++i) {
+    add.reset();
+    add.bind(1, id).bind(2, int64_t(i)).bind(3, tracks[i]).run();
+  }
+}
+
+std::vector<int64_t> read_playlist_tracks(sqlite3* db, const std::filesystem::path& path, int64_t id) {
+  Statement s(db, "SELECT track_id FROM playlist_tracks WHERE playlist_id = ?1 ORDER BY position", path);
+  s.bind(1, id);
+  std::vector<int64_t> out;
+  while (s.step()) out.push_back(s.i64(0));
+  return out;
+}
+
+}  // namespace
+
+std::vector<UserRow> LibraryDb::users() const {
+  std::lock_guard lock(mutex_);
+  std::vector<UserRow> out;
+  if (!has_table(db_.get(), "users", path_)) return out;
+  Statement s(db_.get(), "SELECT name, secret, created_at FROM users ORDER BY name", path_);
+  while (s.step()) out.push_back({s.text(0), s.bytes(1), s.i64(2)});
+  return out;
+}
+
+std::optional<UserRow> LibraryDb::user(std::string_view name) const {
+  std::lock_guard lock(mutex_);
+  if (!has_table(db_.get(), "users", path_)) return std::nullopt;
+  Statement s(db_.get(), "SELECT name, secret, created_at FROM users WHERE name = ?1", path_);
+  s.bind(1, name);
+  if (!s.step()) return std::nullopt;
+  return UserRow{s.text(0), s.bytes(1), s.i64(2)};
+}
+
+void LibraryDb::add_user(const UserRow& user) {
+  if (user.name.empty()) throw Error(ExitCode::usage, "a user needs a name");
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), "INSERT OR IGNORE INTO users(name, secret, created_at) VALUES(?1, ?2, strftime('%s','now'))", path_);
+  s.bind(1, std::string_view(user.name)).bind_bytes(2, user.secret).run();
+  if (sqlite3_changes(db_.get()) == 0) throw Error(ExitCode::usage, "user '" + user.name + "' exists already");
+}
+
+bool LibraryDb::set_user_secret(std::string_view name, std::span<const unsigned char> secret) {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), "UPDATE users SET secret = ?2 WHERE name = ?1", path_);
+  s.bind(1, name).bind_bytes(2, secret).run();
+  return sqlite3_changes(db_.get()) > 0;
+}
+
+bool LibraryDb::remove_user(std::string_view name) {
+  std::lock_guard lock(mutex_);
+  return in_transaction(db_.get(), path_, [&] {
+    Statement p(db_.get(), "DELETE FROM playlists WHERE owner = ?1", path_);
+    p.bind(1, name).run();
+    Statement s(db_.get(), "DELETE FROM users WHERE name = ?1", path_);
+    s.bind(1, name).run();
+    return sqlite3_changes(db_.get()) > 0;
+  });
+}
+
+std::vector<PlaylistRow> LibraryDb::playlists() const {
+  std::lock_guard lock(mutex_);
+  std::vector<PlaylistRow> out;
+  if (!has_table(db_.get(), "playlists", path_)) return out;
+  Statement s(db_.get(), "SELECT id, owner, name, comment, public, created_at, changed_at FROM playlists ORDER BY id", path_);
+  while (s.step()) out.push_back({s.i64(0), s.text(1), s.text(2), s.text(3), s.i64(4) != 0, s.i64(5), s.i64(6), {}});
+  for (PlaylistRow& p : out) p.track_ids = read_playlist_tracks(db_.get(), path_, p.id);
+  return out;
+}
+
+std::optional<PlaylistRow> LibraryDb::playlist(int64_t id) const {
+  std::lock_guard lock(mutex_);
+  if (!has_table(db_.get(), "playlists", path_)) return std::nullopt;
+  Statement s(db_.get(), "SELECT id, owner, name, comment, public, created_at, changed_at FROM playlists WHERE id = ?1", path_);
+  s.bind(1, id);
+  if (!s.step()) return std::nullopt;
+  PlaylistRow p{s.i64(0), s.text(1), s.text(2), s.text(3), s.i64(4) != 0, s.i64(5), s.i64(6), {}};
+  p.track_ids = read_playlist_tracks(db_.get(), path_, id);
+  return p;
+}
+
+int64_t LibraryDb::create_playlist(const PlaylistRow& p) {
+  if (p.name.empty()) throw Error(ExitCode::usage, "a playlist needs a name");
+  std::lock_guard lock(mutex_);
+  return in_transaction(db_.get(), path_, [&] {
+    Statement s(db_.get(),
+                "INSERT INTO playlists(owner, name, comment, public, created_at, changed_at) "
+                "VALUES(?1, ?2, ?3, ?4, strftime('%s','now'), strftime('%s','now')) RETURNING id",
+                path_);
+    s.bind(1, std::string_view(p.owner)).bind(2, std::string_view(p.name)).bind(3, std::string_view(p.comment));
+    s.bind(4, int64_t(p.is_public));
+    if (!s.step()) throw InputError(ExitCode::internal, path_, "playlist insert returned no id");
+    const int64_t id = s.i64(0);
+    s.run();
+    write_playlist_tracks(db_.get(), path_, id, p.track_ids);
+    return id;
+  });
+}
+
+bool LibraryDb::edit_playlist(int64_t id, const PlaylistEdit& e) {
+  if (e.name && e.name->empty()) throw Error(ExitCode::usage, "a playlist needs a name");
+  std::lock_guard lock(mutex_);
+  return in_transaction(db_.get(), path_, [&] {
+    Statement s(db_.get(),
+                "UPDATE playlists SET name = coalesce(?2, name), comment = coalesce(?3, comment), "
+                "public = coalesce(?4, public), changed_at = strftime('%s','now') WHERE id = ?1",
+                path_);
+    s.bind(1, id);
+    if (e.name) s.bind(2, std::string_view(*e.name));
+    if (e.comment) s.bind(3, std::string_view(*e.comment));
+    if (e.is_public) s.bind(4, int64_t(*e.is_public));
+    s.run();
+    if (sqlite3_changes(db_.get()) == 0) return false;
+    std::vector<int64_t> tracks = e.replace_tracks ? *e.replace_tracks : read_playlist_tracks(db_.get(), path_, id);
+    std::vector<bool> removed(tracks.size(), false);
+    for (int position : e.remove_positions) {
+      if (position < 0 || size_t(position) >= tracks.size())
+        throw Error(ExitCode::usage, "the playlist has no song at index " + std::to_string(position));
+      removed[size_t(position)] = true;
+    }
+    std::vector<int64_t> kept;
+    for (size_t i = 0; i < tracks.size(); ++i)
+      if (!removed[i]) kept.push_back(tracks[i]);
+    kept.insert(kept.end(), e.add_tracks.begin(), e.add_tracks.end());
+    write_playlist_tracks(db_.get(), path_, id, kept);
+    return true;
+  });
+}
+
+bool LibraryDb::delete_playlist(int64_t id) {
+  std::lock_guard lock(mutex_);
+  return in_transaction(db_.get(), path_, [&] {
+    Statement t(db_.get(), "DELETE FROM playlist_tracks WHERE playlist_id = ?1", path_);
+    t.bind(1, id).run();
+    Statement s(db_.get(), "DELETE FROM playlists WHERE id = ?1", path_);
+    s.bind(1, id).run();
+    return sqlite3_changes(db_.get()) > 0;
+  });
 }
 
 int64_t LibraryDb::generation() const {

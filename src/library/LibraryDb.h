@@ -22,9 +22,10 @@ struct sqlite3_stmt;
 
 namespace soundalike {
 
-// 2: adds distance_stats (mutual proximity); 3: adds ignored (the ignore list). An older file is
-// migrated when opened for writing.
-inline constexpr int kLibrarySchemaVersion = 3;
+// 2: adds distance_stats (mutual proximity); 3: adds ignored (the ignore list); 4: adds users,
+// playlists and playlist_tracks (the Subsonic API of `serve`). An older file is migrated when opened for
+// writing.
+inline constexpr int kLibrarySchemaVersion = 4;
 
 struct TrackRow {
   int64_t id = 0;
@@ -37,6 +38,7 @@ struct TrackRow {
   Descriptors descriptors;
   std::string error;         // empty when the track was indexed; else why it failed
   int error_code = 0;        // the ExitCode of that failure
+  int64_t indexed_at = 0;    // unix seconds of the last (re-)index; read only, the database sets it
   bool failed() const { return !error.empty(); }
 };
 
@@ -71,6 +73,36 @@ struct IgnoreEntry {
   std::string field;
   std::string value;
   bool operator==(const IgnoreEntry&) const = default;
+};
+
+// A person who may use `serve`'s Subsonic API (and, on a non-loopback address, the web app). The
+// password is kept only sealed with the key file beside the library (app/server/SubsonicUsers.h): the
+// Subsonic token scheme needs it recoverable, so it cannot be a one-way hash.
+struct UserRow {
+  std::string name;
+  std::vector<unsigned char> secret;
+  int64_t created_at = 0;  // unix seconds
+};
+
+struct PlaylistRow {
+  int64_t id = 0;
+  std::string owner;
+  std::string name;
+  std::string comment;
+  bool is_public = false;
+  int64_t created_at = 0, changed_at = 0;  // unix seconds; set by the database
+  // In order. Ids of tracks that have since left the library stay until the playlist is edited.
+  std::vector<int64_t> track_ids;
+};
+
+// An edit of a playlist; what is unset stays. Removals name positions of the playlist before the edit,
+// then additions are appended (Subsonic's updatePlaylist).
+struct PlaylistEdit {
+  std::optional<std::string> name, comment;
+  std::optional<bool> is_public;
+  std::optional<std::vector<int64_t>> replace_tracks;
+  std::vector<int> remove_positions;
+  std::vector<int64_t> add_tracks;
 };
 
 struct VectorSet {
@@ -124,6 +156,19 @@ class LibraryDb {
   // Throws Error(usage) for an unknown field or an empty value.
   bool add_ignore(const IgnoreEntry& entry);
   bool remove_ignore(const IgnoreEntry& entry);
+  // Users and playlists (schema 4). Neither changes a vector, so neither bumps the generation; a library
+  // older than version 4 opened read-only has none. Writers throw Error(usage) for an empty or taken
+  // name; the bool ones are false when there was no such user / playlist.
+  std::vector<UserRow> users() const;  // by name
+  std::optional<UserRow> user(std::string_view name) const;
+  void add_user(const UserRow& user);
+  bool set_user_secret(std::string_view name, std::span<const unsigned char> secret);
+  bool remove_user(std::string_view name);  // and the user's playlists
+  std::vector<PlaylistRow> playlists() const;  // by id
+  std::optional<PlaylistRow> playlist(int64_t id) const;
+  int64_t create_playlist(const PlaylistRow& playlist);  // returns the new id
+  bool edit_playlist(int64_t id, const PlaylistEdit& edit);
+  bool delete_playlist(int64_t id);
   // Increases with every committed change; a saved search index remembers the value it was built at.
   int64_t generation() const;
   // Increases with every store_distance_stats (which leaves the generation alone), so that a reader

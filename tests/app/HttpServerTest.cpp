@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <thread>
+#include <vector>
 
 #include "audio/AudioDecoder.h"
 #include "common/Error.h"

@@ -47,7 +47,7 @@ class ServeProcess {
     if (!std::fgets(line, sizeof line, out_)) return;  // died: port stays 0
     const std::string s(line);
     const auto colon = s.rfind(':');
-    if (s.starts_with("listening on http://127.0.0.1:") && colon != std::string::npos) port_ = std::stoi(s.substr(colon + 1));
+    if (s.starts_with("listening on http://") && colon != std::string::npos) port_ = std::stoi(s.substr(colon + 1));
   }
   ~ServeProcess() {
     if (pid_ > 0) stop();

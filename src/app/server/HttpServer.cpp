@@ -6,10 +6,12 @@
 
 #include <atomic>
 #include <charconv>
-#include <fstream>
+#include <optional>
 #include <thread>
 
 #include "app/server/ConnectionPool.h"
+#include "app/server/FileResponse.h"
+#include "app/server/SubsonicApi.h"
 #include "app/server/WebAssets.h"
 #include "common/Error.h"
 
@@ -87,20 +89,32 @@ SimilarRequest similar_request(const httplib::Request& req) {
   return r;
 }
 
-std::string content_type_for(const std::filesystem::path& p) {
-  std::string ext = p.extension().string();
-  for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
-  if (ext == ".mp3") return "audio/mpeg";
-  if (ext == ".flac") return "audio/flac";
-  if (ext == ".ogg" || ext == ".oga" || ext == ".opus") return "audio/ogg";
-  if (ext == ".m4a" || ext == ".mp4" || ext == ".aac") return "audio/mp4";
-  if (ext == ".wav") return "audio/wav";
-  if (ext == ".html") return "text/html; charset=utf-8";
-  if (ext == ".js") return "text/javascript; charset=utf-8";
-  if (ext == ".css") return "text/css; charset=utf-8";
-  if (ext == ".png") return "image/png";
-  if (ext == ".svg") return "image/svg+xml";
-  return "application/octet-stream";
+// The user and password of an "Authorization: Basic ..." header; none when absent or malformed.
+std::optional<std::pair<std::string, std::string>> basic_credentials(const httplib::Request& req) {
+  const std::string header = req.get_header_value("Authorization");
+  if (header.size() < 6 || header.compare(0, 6, "Basic ") != 0) return std::nullopt;
+  std::string decoded;
+  uint32_t bits = 0;
+  int count = 0;
+  for (char c : std::string_view(header).substr(6)) {
+    int v;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
+    else if (c >= '0' && c <= '9') v = c - '0' + 52;
+    else if (c == '+') v = 62;
+    else if (c == '/') v = 63;
+    else if (c == '=' || c == ' ') continue;
+    else return std::nullopt;
+    bits = bits << 6 | uint32_t(v);
+    count += 6;
+    if (count >= 8) {
+      count -= 8;
+      decoded += char(bits >> count & 0xff);
+    }
+  }
+  const auto colon = decoded.find(':');
+  if (colon == std::string::npos) return std::nullopt;
+  return std::pair(decoded.substr(0, colon), decoded.substr(colon + 1));
 }
 
 // httplib's queue interface over the growing pool; a connection gives back its client slot when it ends.
@@ -152,8 +166,24 @@ struct HttpServer::Impl {
     };
   }
 
+  // Beyond loopback the web app and /api/ ask for a user; /rest/ has Subsonic's own credentials in every
+  // request. False: the 401 is in `res`.
+  bool let_in(const httplib::Request& req, httplib::Response& res) const {
+    if (!options.basic_auth || req.path.starts_with("/rest/")) return true;
+    if (const auto who = basic_credentials(req); who && options.basic_auth(who->first, who->second)) return true;
+    send_error(res, 401, "this server asks for a user name and password (soundalike user add)");
+    res.set_header("WWW-Authenticate", "Basic realm=\"soundalike\", charset=\"UTF-8\"");
+    return false;
+  }
+
   void routes() {
     auto& s = server;
+    if (options.subsonic) {
+      const SubsonicApi* api = options.subsonic;
+      const auto rest = [api](const httplib::Request& req, httplib::Response& res) { api->handle(req.matches[1].str(), req, res); };
+      s.Get(R"(/rest/([A-Za-z0-9]+)(?:\.view)?)", rest);
+      s.Post(R"(/rest/([A-Za-z0-9]+)(?:\.view)?)", rest);
+    }
     s.Get("/api/health", guarded([this](const auto&, auto& res) { send_json(res, backend.health()); }));
     s.Get("/api/tracks", guarded([this](const httplib::Request& req, httplib::Response& res) {
       const std::string q = req.has_param("q") ? req.get_param_value("q") : "";
@@ -171,21 +201,7 @@ struct HttpServer::Impl {
     }));
     s.Get(R"(/api/tracks/([^/]+)/audio)", guarded([this](const httplib::Request& req, httplib::Response& res) {
       const std::filesystem::path file = backend.audio_file(parse_id(req.matches[1]));
-      auto in = std::make_shared<std::ifstream>(file, std::ios::binary);
-      std::error_code ec;
-      const auto size = std::filesystem::file_size(file, ec);
-      if (!*in || ec) throw NotFound("the audio of this track is no longer readable");
-      // A content provider lets httplib answer Range requests (seeking in the <audio> element).
-      res.set_content_provider(size, content_type_for(file), [in](size_t offset, size_t length, httplib::DataSink& sink) {
-        std::vector<char> buf(std::min<size_t>(length, 1 << 16));
-        in->clear();
-        in->seekg(std::streamoff(offset));
-        in->read(buf.data(), std::streamsize(buf.size()));
-        const auto got = size_t(in->gcount());
-        if (got == 0) return false;
-        sink.write(buf.data(), got);
-        return true;
-      });
+      send_file(res, file, content_type_for(file));  // an unreadable file is Error(not_found): a 404
     }));
     s.Post("/api/similar", guarded([this](const httplib::Request& req, httplib::Response& res) {
       const SimilarRequest request = similar_request(req);
@@ -239,11 +255,14 @@ HttpServer::HttpServer(const LibraryBackend& backend, ServerOptions options)
   s.new_task_queue = [max_connections, slots = &impl_->client_slots] { return new PooledQueue(max_connections, *slots); };
   // Each connection's first request claims a slot for its client address; one client cannot hold
   // every worker with connections that stay open.
-  s.set_pre_routing_handler([slots = &impl_->client_slots, limit = o.max_per_client](const httplib::Request& req, httplib::Response& res) {
-    if (slots->admit(req.remote_addr)) return httplib::Server::HandlerResponse::Unhandled;
-    send_error(res, 503, "too many connections from " + req.remote_addr + " (the limit is " + std::to_string(limit) + ")");
-    res.set_header("Connection", "close");
-    return httplib::Server::HandlerResponse::Handled;
+  s.set_pre_routing_handler([impl = impl_.get()](const httplib::Request& req, httplib::Response& res) {
+    if (!impl->client_slots.admit(req.remote_addr)) {
+      send_error(res, 503, "too many connections from " + req.remote_addr + " (the limit is " +
+                               std::to_string(impl->options.max_per_client) + ")");
+      res.set_header("Connection", "close");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    return impl->let_in(req, res) ? httplib::Server::HandlerResponse::Unhandled : httplib::Server::HandlerResponse::Handled;
   });
   // httplib listens with a backlog of 5: a burst of connections overflowed it, and each connect that
   // found it full waited a second for its SYN to be retried. Its socket-options hook is the one place

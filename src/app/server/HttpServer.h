@@ -4,10 +4,13 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "app/server/LibraryBackend.h"
 
 namespace soundalike::app {
+
+class SubsonicApi;
 
 struct ServerOptions {
   std::string host = "127.0.0.1";  // loopback unless the user asks for more
@@ -16,6 +19,11 @@ struct ServerOptions {
   int max_per_client = 32;         // open connections of one client address; beyond it -> 503
   size_t max_upload_bytes = 50u << 20;
   int timeout_seconds = 30;
+  // The Subsonic API under /rest/; none: not served. It checks its own credentials.
+  const SubsonicApi* subsonic = nullptr;
+  // When set, the web app and /api/ ask for HTTP basic auth and let in whom this accepts (a server that
+  // listens beyond loopback).
+  std::function<bool(std::string_view user, std::string_view password)> basic_auth;
 };
 
 class HttpServer {

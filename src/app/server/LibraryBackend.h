@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
@@ -13,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "library/LibraryDb.h"
 #include "recommend/PlaylistControls.h"
 
 namespace soundalike::app {
@@ -43,6 +45,16 @@ class LibraryBackend {
   virtual nlohmann::json path(int64_t from, int64_t to, int steps, const PlaylistControls& controls) const = 0;
   // {"points": [{"id", "x", "y", "label", "title", "artist"}...]}
   virtual nlohmann::json map() const = 0;
+  // How far songs lie from `from` in the space `path` walks: {"metric", "normalize", "distances": [one
+  // per id, in order]}, "normalize" being "mp" when the distances are mutual-proximity ones in [0, 1].
+  // Null when the backend cannot tell (the Subsonic API then reports places on the path instead).
+  virtual nlohmann::json distances_from(int64_t from, std::span<const int64_t> ids) const { return nullptr; }
+  // Every indexed track in browsing order (artist, album, track number, file), the same object for as
+  // long as the library does not change: what the Subsonic API groups into artists and albums. A
+  // backend without one serves an empty catalogue.
+  virtual std::shared_ptr<const std::vector<TrackRow>> catalogue() const {
+    return std::make_shared<const std::vector<TrackRow>>();
+  }
 };
 
 }  // namespace soundalike::app

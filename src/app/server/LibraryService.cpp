@@ -9,6 +9,7 @@
 #include <fstream>
 #include <map>
 #include <tuple>
+#include <unordered_map>
 
 #include "app/FeatureChoice.h"
 #include "app/LibraryOutput.h"
@@ -21,6 +22,7 @@
 #include "recommend/LibraryMap.h"
 #include "library/LibrarySearch.h"
 #include "recommend/Recommender.h"
+#include "search/ProximityInput.h"
 #include "library/TrackAnalyzer.h"
 
 namespace soundalike::app {
@@ -320,6 +322,36 @@ json LibraryService::path(int64_t from, int64_t to, int steps, const PlaylistCon
   const QueryTrack a = impl_->library_query(from), b = impl_->library_query(to);
   const Mix mix = path_mix(impl_->db, impl_->search(""), a, b, steps, impl_->controls(controls));
   return {{"tracks", to_json(std::span<const Recommendation>(mix.results))}, {"mix", to_json(mix)}};
+}
+
+json LibraryService::distances_from(int64_t from, std::span<const int64_t> ids) const {
+  const QueryTrack a = impl_->library_query(from);
+  const auto index = impl_->search("").index();
+  // One wide search of the index `path` walks; a song beyond it (only in a very large library) gets the
+  // largest distance the search saw.
+  constexpr size_t kWidest = 20000;
+  std::unordered_map<int64_t, double> found;
+  double farthest = 0;
+  for (const Neighbor& n : index->search(a.vector, int(std::min(index->size(), kWidest)))) {
+    found.emplace(n.id, n.distance);
+    farthest = std::max(farthest, double(n.distance));
+  }
+  json distances = json::array();
+  for (int64_t id : ids) {
+    const auto it = found.find(id);
+    distances.push_back(id == from ? 0.0 : it != found.end() ? it->second : farthest);
+  }
+  // A fused index answers in fused mutual-proximity distances; the others in their raw metric.
+  const bool fused = index->type() == "fused";
+  return {{"metric", fused ? std::string("fused") : mp_metric_key(impl_->kind, index->metric())},
+          {"normalize", fused ? "mp" : "none"},
+          {"distances", std::move(distances)}};
+}
+
+std::shared_ptr<const std::vector<TrackRow>> LibraryService::catalogue() const {
+  auto list = impl_->all_tracks();
+  // Shares ownership with the cached list, so the rows live as long as any reader holds them.
+  return {list, &list->rows};
 }
 
 json LibraryService::map() const {

@@ -37,6 +37,8 @@ class LibraryService : public LibraryBackend {
   std::vector<unsigned char> spectrogram_png(int64_t id) const override;
   nlohmann::json path(int64_t from, int64_t to, int steps, const PlaylistControls& controls) const override;
   nlohmann::json map() const override;
+  std::shared_ptr<const std::vector<TrackRow>> catalogue() const override;
+  nlohmann::json distances_from(int64_t from, std::span<const int64_t> ids) const override;
 
  private:
   struct Impl;

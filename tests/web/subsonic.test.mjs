@@ -1,0 +1,210 @@
+// A real OpenSubsonic client (subsonic-api from npm) against `soundalike serve`: token auth, browsing by
+// tags, search, streaming (decoded back with ffmpeg), the sonicSimilarity extension and getSimilarSongs
+// compared with the CLI's `similar --json` / `path --json`, playlists, a wrong password, form POST, XML.
+// Usage: node subsonic.test.mjs BASE_URL SOUNDALIKE_BINARY LIBRARY.db WORK_DIR
+// Prints "N passed, M failed" and exits non-zero on any failure.
+import { SubsonicAPI } from "subsonic-api";
+import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const [base, cli, db, work] = process.argv.slice(2);
+if (!base || !cli || !db || !work) {
+  console.error("usage: node subsonic.test.mjs BASE_URL SOUNDALIKE_BINARY LIBRARY.db WORK_DIR");
+  process.exit(2);
+}
+
+let passed = 0, failed = 0;
+async function step(name, fn) {
+  try {
+    await fn();
+    passed++;
+    console.log(`ok - ${name}`);
+  } catch (e) {
+    failed++;
+    console.log(`not ok - ${name}: ${e.stack || e.message}`);
+  }
+}
+function expect(cond, message) { if (!cond) throw new Error(message); }
+function same(a, b, what) {
+  expect(JSON.stringify(a) === JSON.stringify(b), `${what}: ${JSON.stringify(a)} != ${JSON.stringify(b)}`);
+}
+function ok(r, what) {
+  expect(r && r.status === "ok", `${what}: ${JSON.stringify(r && r.error)}`);
+  return r;
+}
+function cliJson(args) { return JSON.parse(execFileSync(cli, [...args, "--db", db, "--json"], { encoding: "utf8" })); }
+
+const user = { username: "alice", password: "open sesame" };
+const api = new SubsonicAPI({ url: base, auth: user });
+const poster = new SubsonicAPI({ url: base, auth: user, post: true });
+
+// A tiny well-formedness check (no XML parser ships with Node): every tag closes in order.
+function parseXml(text) {
+  expect(text.startsWith("<?xml"), "no XML declaration");
+  const stack = [];
+  let root = null;
+  for (const m of text.matchAll(/<(\/?)([A-Za-z][\w-]*)((?:\s+[\w:-]+="[^"<]*")*)\s*(\/?)>/g)) {
+    const [, close, name, attrs, selfClose] = m;
+    if (close) { expect(stack.pop() === name, `</${name}> closes nothing open`); continue; }
+    if (!root) root = { name, attrs: Object.fromEntries([...attrs.matchAll(/([\w:-]+)="([^"]*)"/g)].map((a) => [a[1], a[2]])) };
+    if (!selfClose) stack.push(name);
+  }
+  expect(stack.length === 0, `unclosed: ${stack.join(",")}`);
+  return root;
+}
+function tokenQuery(password = user.password) {
+  const salt = Math.random().toString(36).slice(2, 10);
+  const t = createHash("md5").update(password + salt).digest("hex");
+  return `u=${user.username}&t=${t}&s=${salt}&v=1.16.1&c=soundalike-test`;
+}
+
+let songs = [];
+
+await step("ping with token authentication is an OpenSubsonic answer", async () => {
+  const r = ok(await api.ping(), "ping");
+  expect(r.openSubsonic === true, "openSubsonic is not true");
+  expect(r.type === "soundalike", `type ${r.type}`);
+  expect(r.version === "1.16.1", `version ${r.version}`);
+  expect(typeof r.serverVersion === "string" && r.serverVersion.length > 0, "no serverVersion");
+});
+
+await step("getOpenSubsonicExtensions lists sonicSimilarity and formPost", async () => {
+  const r = ok(await api.getOpenSubsonicExtensions(), "extensions");
+  const names = r.openSubsonicExtensions.map((e) => e.name);
+  expect(names.includes("sonicSimilarity") && names.includes("formPost"), names.join(","));
+});
+
+await step("getArtists -> getArtist -> getAlbum reaches the songs", async () => {
+  const artists = ok(await api.getArtists(), "getArtists").artists.index.flatMap((i) => i.artist);
+  expect(artists.length === 3, `${artists.length} artists`);
+  let albums = 0;
+  for (const a of artists) {
+    const artist = ok(await api.getArtist({ id: a.id }), "getArtist").artist;
+    expect(artist.album.length === 2, `${artist.name}: ${artist.album.length} albums`);
+    for (const al of artist.album) {
+      const album = ok(await api.getAlbum({ id: al.id }), "getAlbum").album;
+      expect(album.song.length === 3, `${album.name}: ${album.song.length} songs`);
+      for (const s of album.song) expect(s.albumId === al.id && s.artistId === a.id, "ids of a song disagree with its album");
+      songs.push(...album.song);
+      albums++;
+    }
+  }
+  expect(albums === 6 && songs.length === 18, `${albums} albums, ${songs.length} songs`);
+});
+
+await step("getAlbumList2, getRandomSongs and getGenres answer", async () => {
+  const list = ok(await api.getAlbumList2({ type: "alphabeticalByName", size: 4 }), "getAlbumList2").albumList2.album;
+  expect(list.length === 4, `${list.length} albums`);
+  const names = list.map((a) => a.name.toLowerCase());
+  same(names, [...names].sort(), "alphabetical order");
+  expect(ok(await api.getRandomSongs({ size: 5 }), "getRandomSongs").randomSongs.song.length === 5, "random songs");
+  ok(await api.getGenres(), "getGenres");
+});
+
+await step("search3 finds a song by a word of its title", async () => {
+  const target = songs[4];
+  const word = target.title.split(/\s+/).sort((a, b) => b.length - a.length)[0];
+  const r = ok(await api.search3({ query: word, songCount: 50 }), "search3").searchResult3;
+  expect((r.song || []).some((s) => s.id === target.id), `"${word}" does not find ${target.title}`);
+  const all = ok(await api.search3({ query: "", songCount: 100 }), "search3 all").searchResult3;
+  expect(all.song.length === 18, `an empty query lists ${all.song.length} songs`);
+});
+
+await step("stream returns the original file, which ffmpeg decodes", async () => {
+  const s = songs[0];
+  const res = await api.stream({ id: s.id });
+  expect(res.ok, `HTTP ${res.status}`);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  expect(bytes.length === s.size, `${bytes.length} bytes, the song has ${s.size}`);
+  const file = join(work, `streamed.${s.suffix}`);
+  writeFileSync(file, bytes);
+  const out = execFileSync("ffmpeg", ["-v", "error", "-i", file, "-f", "s16le", "-ac", "1", "-ar", "8000", "-"], { maxBuffer: 1 << 26 });
+  const seconds = out.length / 2 / 8000;
+  expect(Math.abs(seconds - s.duration) <= 1, `decoded ${seconds} s of a ${s.duration} s song`);
+  const part = await fetch(`${base}/rest/stream.view?id=${s.id}&${tokenQuery()}`, { headers: { Range: "bytes=10-19" } });
+  expect(part.status === 206, `a Range request got ${part.status}`);
+  same([...Buffer.from(await part.arrayBuffer())], [...bytes.subarray(10, 20)], "ranged bytes");
+});
+
+await step("getSonicSimilarTracks equals `similar --json`, distances in [0, 1]", async () => {
+  const s = songs[7];
+  const r = ok(await api.customJSON("getSonicSimilarTracks", { id: s.id, count: 5 }), "getSonicSimilarTracks");
+  const matches = r.sonicSimilarTracksResult.sonicMatch;
+  const expected = cliJson(["similar", s.id, "-k", "5"]).results.map((x) => String(x.id));
+  same(matches.map((m) => m.id), expected, "neighbours");
+  for (let i = 0; i < matches.length; i++) {
+    expect(matches[i].distance >= 0 && matches[i].distance <= 1, `distance ${matches[i].distance}`);
+    if (i) expect(matches[i].distance >= matches[i - 1].distance, "distances not in order");
+    expect(matches[i].title && matches[i].albumId, "a sonicMatch is a Child");
+  }
+});
+
+await step("getSimilarSongs equals `similar --json`", async () => {
+  const s = songs[12];
+  const r = ok(await api.getSimilarSongs({ id: s.id, count: 6 }), "getSimilarSongs");
+  const expected = cliJson(["similar", s.id, "-k", "6"]).results.map((x) => String(x.id));
+  same(r.similarSongs.song.map((x) => x.id), expected, "neighbours");
+  const byArtist = ok(await api.getSimilarSongs2({ id: s.artistId, count: 4 }), "getSimilarSongs2").similarSongs2.song;
+  expect(byArtist.length === 4, `${byArtist.length} neighbours of the artist`);
+});
+
+await step("findSonicPath goes from A to B as `path --json` does", async () => {
+  const a = songs[0], b = songs[17];
+  const r = ok(await api.customJSON("findSonicPath", { startSongId: a.id, endSongId: b.id, count: 6 }), "findSonicPath");
+  const path = r.findSonicPathResult.sonicMatch;
+  expect(path[0].id === a.id && path[path.length - 1].id === b.id, "the path does not run from A to B");
+  same(path.map((m) => m.id), cliJson(["path", a.id, b.id, "--steps", "4"]).results.map((x) => String(x.id)), "path");
+  expect(path[0].distance === 0, `the start is ${path[0].distance} from itself`);
+  for (const m of path.slice(1)) expect(m.distance > 0 && m.distance <= 1, `distance from the start ${m.distance}`);
+  // The end's distance from the start is what getSonicSimilarTracks would say of it.
+  const near = ok(await api.customJSON("getSonicSimilarTracks", { id: a.id, count: 17 }), "similar").sonicSimilarTracksResult.sonicMatch;
+  const end = near.find((m) => m.id === b.id);
+  expect(!end || Math.abs(end.distance - path[path.length - 1].distance) < 1e-6,
+         `B is ${path[path.length - 1].distance} from A on the path, ${end && end.distance} as a neighbour`);
+});
+
+await step("a playlist made of similar songs reads back", async () => {
+  const s = songs[3];
+  const similar = ok(await api.getSimilarSongs({ id: s.id, count: 4 }), "similar").similarSongs.song.map((x) => x.id);
+  const ids = [s.id, ...similar];
+  const created = ok(await api.createPlaylist({ name: "Sounds like " + s.title, songId: ids }), "createPlaylist").playlist;
+  const listed = ok(await api.getPlaylists(), "getPlaylists").playlists.playlist;
+  expect(listed.some((p) => p.id === created.id && p.songCount === ids.length), "not listed");
+  const back = ok(await api.getPlaylist({ id: created.id }), "getPlaylist").playlist;
+  same(back.entry.map((e) => e.id), ids, "playlist entries");
+  ok(await api.updatePlaylist({ playlistId: created.id, songIndexToRemove: [0] }), "updatePlaylist");
+  same(ok(await api.getPlaylist({ id: created.id }), "getPlaylist").playlist.entry.map((e) => e.id), similar, "after removing the seed");
+  ok(await api.deletePlaylist({ id: created.id }), "deletePlaylist");
+});
+
+await step("a wrong password is error 40", async () => {
+  const wrong = new SubsonicAPI({ url: base, auth: { username: "alice", password: "open sesamee" } });
+  const r = await wrong.ping();
+  expect(r.status === "failed" && r.error.code === 40, JSON.stringify(r));
+  const res = await wrong.stream({ id: songs[0].id });
+  const body = await res.text();
+  expect(body.includes("\"code\":40"), "stream without the right password: " + body.slice(0, 200));
+});
+
+await step("form POST answers as GET does", async () => {
+  const r = ok(await poster.getArtists(), "POST getArtists");
+  same(r.artists, ok(await api.getArtists(), "GET getArtists").artists, "artists");
+});
+
+await step("f=xml answers parse", async () => {
+  for (const [endpoint, query] of [["ping", ""], ["getArtists", ""], ["getAlbum", `id=${songs[0].albumId}`],
+                                   ["getSonicSimilarTracks", `id=${songs[1].id}&count=3`]]) {
+    const res = await fetch(`${base}/rest/${endpoint}.view?${tokenQuery()}&f=xml&${query}`);
+    const text = await res.text();
+    const root = parseXml(text);
+    expect(root.name === "subsonic-response" && root.attrs.status === "ok", `${endpoint}: ${text.slice(0, 300)}`);
+    expect(root.attrs.openSubsonic === "true" && root.attrs.version === "1.16.1", `${endpoint} envelope`);
+  }
+  const wrong = await (await fetch(`${base}/rest/ping.view?${tokenQuery("nope")}`)).text();
+  expect(/<error code="40"/.test(wrong) && parseXml(wrong).attrs.status === "failed", wrong);
+});
+
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
