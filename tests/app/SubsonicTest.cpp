@@ -386,6 +386,11 @@ TEST_F(SubsonicHttp, SimilarityEndpoints) {
   EXPECT_DOUBLE_EQ(sonic[0].at("distance").get<double>(), 0.1);
   EXPECT_EQ(sonic[0].at("title"), "Two");
   EXPECT_EQ(get("getSonicSimilarTracks", "id=" + subsonic::artist_id("Alpha")).at("error").at("code"), 70);
+  // soundalike's playlist controls ride along under their CLI names, as on the JSON API.
+  get("getSonicSimilarTracks", "id=11&count=2&no-repeat-artist=3&exclude-genre=Jazz&exclude-genre=Pop");
+  EXPECT_EQ(backend->last_request.controls.no_repeat_artist, 3);
+  EXPECT_EQ(backend->last_request.controls.exclude_genres.size(), 2u);
+  EXPECT_EQ(get("getSonicSimilarTracks", "id=11&no-repeat-artist=many").at("error").at("code"), 0);
 
   const json byAlbum = get("getSimilarSongs", "id=" + subsonic::album_id("Alpha", "First") + "&count=5").at("similarSongs").at("song");
   EXPECT_EQ(byAlbum.size(), 2u) << "the album's own songs are seeds, not answers";

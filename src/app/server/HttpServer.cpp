@@ -1,6 +1,7 @@
 #include "app/server/HttpServer.h"
 
 #include <httplib.h>
+#include <openssl/evp.h>
 
 #include <sys/socket.h>
 
@@ -93,25 +94,16 @@ SimilarRequest similar_request(const httplib::Request& req) {
 std::optional<std::pair<std::string, std::string>> basic_credentials(const httplib::Request& req) {
   const std::string header = req.get_header_value("Authorization");
   if (header.size() < 6 || header.compare(0, 6, "Basic ") != 0) return std::nullopt;
-  std::string decoded;
-  uint32_t bits = 0;
-  int count = 0;
-  for (char c : std::string_view(header).substr(6)) {
-    int v;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a' + 26;
-    else if (c >= '0' && c <= '9') v = c - '0' + 52;
-    else if (c == '+') v = 62;
-    else if (c == '/') v = 63;
-    else if (c == '=' || c == ' ') continue;
-    else return std::nullopt;
-    bits = bits << 6 | uint32_t(v);
-    count += 6;
-    if (count >= 8) {
-      count -= 8;
-      decoded += char(bits >> count & 0xff);
-    }
-  }
+  std::string_view encoded = std::string_view(header).substr(6);
+  while (!encoded.empty() && encoded.back() == ' ') encoded.remove_suffix(1);
+  if (encoded.empty() || encoded.size() % 4 != 0) return std::nullopt;
+  std::string decoded(encoded.size() / 4 * 3, '\0');
+  // OpenSSL (linked for the Subsonic tokens) decodes; it counts '=' padding as zero bytes.
+  const int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(decoded.data()),
+                                reinterpret_cast<const unsigned char*>(encoded.data()), int(encoded.size()));
+  if (n < 0) return std::nullopt;
+  const size_t padding = encoded.ends_with("==") ? 2 : encoded.ends_with("=") ? 1 : 0;
+  decoded.resize(size_t(n) - padding);
   const auto colon = decoded.find(':');
   if (colon == std::string::npos) return std::nullopt;
   return std::pair(decoded.substr(0, colon), decoded.substr(colon + 1));

@@ -308,6 +308,22 @@ class Params {
     if (ec != std::errc() || p != v->data() + v->size()) throw SubsonicError(0, std::string("parameter '") + name + "' must be an integer");
     return std::clamp(n, lo, hi);
   }
+  // soundalike's playlist controls (docs/mixes.md) under their CLI names, as the JSON API takes them: a
+  // client or a proxy may add `no-repeat-artist=3` to a similarity call. Players send none of them.
+  PlaylistControls controls() const {
+    PlaylistControls c;
+    for (const PlaylistControlInfo& info : playlist_control_infos()) {
+      const std::string name(info.name);
+      const size_t n = req_.get_param_value_count(name);
+      if (n > 1 && !info.repeatable) throw SubsonicError(0, "parameter '" + name + "' may be given once");
+      try {
+        for (size_t i = 0; i < n; ++i) set_playlist_control(c, name, req_.get_param_value(name, i));
+      } catch (const Error& e) {
+        throw SubsonicError(0, e.what());
+      }
+    }
+    return c;
+  }
   std::optional<bool> boolean(const char* name) const {
     const auto v = get(name);
     if (!v) return std::nullopt;
@@ -843,7 +859,7 @@ struct SubsonicApi::Impl {
   // --- similarity --------------------------------------------------------------------------------
 
   // `similar --json` for a song, or for the centroid of an album's or an artist's songs.
-  json similar_answer(const Catalog& c, const std::string& id, int count) const {
+  json similar_answer(const Catalog& c, const std::string& id, int count, PlaylistControls controls) const {
     std::vector<int64_t> seeds;
     if (const auto song = c.song(id)) seeds.push_back(c.row(*song).id);
     else if (const Catalog::Album* al = c.album(id))
@@ -855,7 +871,8 @@ struct SubsonicApi::Impl {
     SimilarRequest request;
     request.k = count;
     request.with.assign(seeds.begin() + 1, seeds.end());
-    request.controls.seed_mix = SeedMix::centroid;
+    request.controls = std::move(controls);
+    request.controls.seed_mix = SeedMix::centroid;  // an album's or artist's songs stand for one taste
     return library.similar_to_track(seeds.front(), request);
   }
 
@@ -869,13 +886,13 @@ struct SubsonicApi::Impl {
 
   json get_similar_songs(Call& call) const {
     const auto c = catalog();
-    const json answer = similar_answer(*c, call.params.required("id"), call.params.integer("count", 50, 1, 1000));
+    const json answer = similar_answer(*c, call.params.required("id"), call.params.integer("count", 50, 1, 1000), call.params.controls());
     return {{"similarSongs", {{"song", similar_songs(*c, answer)}}}};
   }
 
   json get_similar_songs2(Call& call) const {
     const auto c = catalog();
-    const json answer = similar_answer(*c, call.params.required("id"), call.params.integer("count", 50, 1, 1000));
+    const json answer = similar_answer(*c, call.params.required("id"), call.params.integer("count", 50, 1, 1000), call.params.controls());
     return {{"similarSongs2", {{"song", similar_songs(*c, answer)}}}};
   }
 
@@ -883,7 +900,7 @@ struct SubsonicApi::Impl {
     const auto c = catalog();
     const std::string id = call.params.required("id");
     require_song(*c, id);
-    const json answer = similar_answer(*c, id, call.params.integer("count", 10, 1, 1000));
+    const json answer = similar_answer(*c, id, call.params.integer("count", 10, 1, 1000), call.params.controls());
     const std::string metric = answer.at("query").value("metric", ""), normalize = answer.at("query").value("normalize", "");
     json matches = json::array();
     for (const json& r : answer.at("results"))
@@ -903,7 +920,7 @@ struct SubsonicApi::Impl {
     const TrackRow& a = cat.row(require_song(cat, call.params.required("startSongId")));
     const TrackRow& b = cat.row(require_song(cat, call.params.required("endSongId")));
     const int count = call.params.integer("count", 25, 2, 202);
-    const json path = library.path(a.id, b.id, count - 2, PlaylistControls{});
+    const json path = library.path(a.id, b.id, count - 2, call.params.controls());
     std::vector<int64_t> ids;
     for (const json& t : path.at("tracks")) ids.push_back(t.at("id").get<int64_t>());
     const json measured = library.distances_from(a.id, ids);
