@@ -6,30 +6,12 @@
 set -euo pipefail
 cli=$1
 here=$(cd "$(dirname "$0")" && pwd)
-if [ ! -f "$here/node_modules/subsonic-api/package.json" ]; then
-  echo "subsonic-api is not installed: run scripts/setup-web-tests.sh" >&2
-  exit 1
-fi
-work=$(mktemp -d)
-server=""
-cleanup() {
-  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
+source "$here/serve-harness.sh"
+require_node_package subsonic-api
 
 "$cli" synth --library --out "$work/lib" --artists 3 --albums-per-artist 2 --tracks-per-album 3 --seconds 6 --seed 5 >/dev/null
 "$cli" index "$work/lib" --db "$work/lib.db" --features mfcc >/dev/null
 printf 'open sesame\n' | "$cli" user add alice --db "$work/lib.db" >/dev/null
 
-"$cli" serve --db "$work/lib.db" --port 0 >"$work/serve.out" 2>"$work/serve.err" &
-server=$!
-for _ in $(seq 100); do
-  grep -q "listening on" "$work/serve.out" 2>/dev/null && break
-  kill -0 "$server" 2>/dev/null || { cat "$work/serve.err" >&2; exit 1; }
-  sleep 0.1
-done
-url=$(sed -n 's/^listening on \(http:[^ ]*\).*/\1/p' "$work/serve.out")
-[ -n "$url" ] || { echo "serve did not start" >&2; cat "$work/serve.err" >&2; exit 1; }
-
+start_serve "$work/lib.db"
 "${NODE:-node}" "$here/subsonic.test.mjs" "$url" "$cli" "$work/lib.db" "$work"

@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { expect, finish, step } from "./steps.mjs";
 
 const [base, cli, db, work] = process.argv.slice(2);
 if (!base || !cli || !db || !work) {
@@ -15,18 +16,6 @@ if (!base || !cli || !db || !work) {
   process.exit(2);
 }
 
-let passed = 0, failed = 0;
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e.stack || e.message}`);
-  }
-}
-function expect(cond, message) { if (!cond) throw new Error(message); }
 function same(a, b, what) {
   expect(JSON.stringify(a) === JSON.stringify(b), `${what}: ${JSON.stringify(a)} != ${JSON.stringify(b)}`);
 }
@@ -206,5 +195,4 @@ await step("f=xml answers parse", async () => {
   expect(/<error code="40"/.test(wrong) && parseXml(wrong).attrs.status === "failed", wrong);
 });
 
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

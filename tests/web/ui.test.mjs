@@ -3,25 +3,13 @@
 // Prints "N passed, M failed" and exits non-zero on any failure.
 import { chromium } from "playwright-core";
 import { readFileSync } from "node:fs";
+import { expect, finish, step } from "./steps.mjs";
 
 const [base, upload, screenshot] = process.argv.slice(2);
 if (!base || !upload || !screenshot) {
   console.error("usage: node ui.test.mjs BASE_URL UPLOAD_FILE SCREENSHOT.png");
   process.exit(2);
 }
-
-let passed = 0, failed = 0;
-async function step(name, fn) {
-  try {
-    await fn();
-    passed++;
-    console.log(`ok - ${name}`);
-  } catch (e) {
-    failed++;
-    console.log(`not ok - ${name}: ${e.message}`);
-  }
-}
-function expect(cond, message) { if (!cond) throw new Error(message); }
 
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -154,5 +142,4 @@ await step("nothing was fetched from outside the server", async () => {
 
 await page.screenshot({ path: screenshot, fullPage: true });
 await browser.close();
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+finish();

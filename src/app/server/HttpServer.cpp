@@ -279,8 +279,10 @@ int HttpServer::bind() {
   auto& o = impl_->options;
   if (o.port == 0) impl_->bound_port = impl_->server.bind_to_any_port(o.host);
   else impl_->bound_port = impl_->server.bind_to_port(o.host, o.port) ? o.port : -1;
-  if (impl_->bound_port < 0)
+  if (impl_->bound_port < 0) {
+    impl_->listening_socket = -1;  // httplib has closed the socket it could not bind
     throw Error(ExitCode::usage, "cannot listen on " + o.host + ":" + std::to_string(o.port) + " (in use, or not an address of this machine)");
+  }
   if (const int fd = impl_->listening_socket; fd >= 0) ::listen(fd, SOMAXCONN);  // Linux: a new backlog
   return impl_->bound_port;
 }
@@ -296,8 +298,9 @@ void HttpServer::stop() {
   // httplib's own stop() does nothing until its accept loop has started, so a stop that came between
   // bind() and listen() was lost and listen() never returned. Shutting the listening socket down
   // ends the loop whenever it starts: accept() fails and httplib closes the socket and drains its workers.
+  // Only the first stop() shuts it: the socket is httplib's to close, and a later call must not touch a
+  // descriptor number that may have been reused.
   if (const int fd = impl_->listening_socket.exchange(-1); fd >= 0) ::shutdown(fd, SHUT_RDWR);
-  else if (impl_->server.is_running()) impl_->server.stop();
 }
 
 }  // namespace soundalike::app
