@@ -208,6 +208,19 @@ TEST_F(HttpServerTest, TraversalAttemptsReadNothing) {
   }
 }
 
+TEST_F(HttpServerTest, APortInUseIsAClearErrorNotASharedPort) {
+  ServerOptions o;
+  o.port = port;  // the fixture's server holds it
+  HttpServer second(*backend, o);
+  try {
+    second.bind();
+    FAIL() << "a second server bound a port in use";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot listen on"), std::string::npos) << e.what();
+    EXPECT_EQ(e.code(), ExitCode::usage);
+  }
+}
+
 // The slowloris shape: 200 connections that open, send part of a request line and then a byte now and
 // then. Each holds a worker, so a pool of fixed size starved; a normal client must still be answered.
 TEST_F(HttpServerTest, SlowAndIdleConnectionsDoNotStarveOthers) {

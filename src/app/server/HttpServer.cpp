@@ -259,8 +259,12 @@ HttpServer::HttpServer(const LibraryBackend& backend, ServerOptions options)
   // httplib listens with a backlog of 5: a burst of connections overflowed it, and each connect that
   // found it full waited a second for its SYN to be retried. Its socket-options hook is the one place
   // that sees the listening socket, which bind() then re-listens with the system's maximum.
+  // httplib's default options also set SO_REUSEPORT, which let a second `serve` bind a port already in
+  // use and share its connections instead of failing with "cannot listen"; SO_REUSEADDR alone keeps fast
+  // restarts.
   s.set_socket_options([impl = impl_.get()](socket_t sock) {
-    httplib::default_socket_options(sock);
+    const int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
     impl->listening_socket = sock;
   });
   s.set_payload_max_length(o.max_upload_bytes);
