@@ -9,6 +9,7 @@
 #include <mutex>
 
 #include "audio/FfmpegSupport.h"
+#include "audio/MediaInput.h"
 #include "common/Error.h"
 
 extern "C" {
@@ -23,128 +24,6 @@ namespace soundalike {
 namespace {
 
 namespace fs = std::filesystem;
-
-struct FormatCloser {
-  void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
-};
-struct SwrFree {
-  void operator()(SwrContext* s) const { swr_free(&s); }
-};
-struct AvioFree {
-  void operator()(AVIOContext* c) const {
-    if (c) {
-      av_freep(&c->buffer);
-      avio_context_free(&c);
-    }
-  }
-};
-
-struct MemoryReader {
-  std::span<const std::byte> bytes;
-  int64_t pos = 0;
-
-  static int read(void* opaque, uint8_t* buf, int size) {
-    auto* r = static_cast<MemoryReader*>(opaque);
-    const int64_t left = int64_t(r->bytes.size()) - r->pos;
-    if (left <= 0) return AVERROR_EOF;
-    const int n = int(std::min<int64_t>(left, size));
-    std::memcpy(buf, r->bytes.data() + r->pos, size_t(n));
-    r->pos += n;
-    return n;
-  }
-  static int64_t seek(void* opaque, int64_t offset, int whence) {
-    auto* r = static_cast<MemoryReader*>(opaque);
-    const auto size = int64_t(r->bytes.size());
-    if (whence == AVSEEK_SIZE) return size;
-    whence &= ~AVSEEK_FORCE;
-    int64_t target = offset;
-    if (whence == SEEK_CUR) target = r->pos + offset;
-    else if (whence == SEEK_END) target = size + offset;
-    else if (whence != SEEK_SET) return AVERROR(EINVAL);
-    if (target < 0 || target > size) return AVERROR(EINVAL);
-    r->pos = target;
-    return target;
-  }
-};
-
-// Either a path or bytes in memory; `label` is what error messages name.
-struct Source {
-  fs::path label;
-  std::optional<fs::path> path;
-  std::span<const std::byte> bytes;
-};
-
-struct OpenMedia {
-  std::unique_ptr<MemoryReader> reader;  // must outlive avio
-  std::unique_ptr<AVIOContext, AvioFree> avio;
-  std::unique_ptr<AVFormatContext, FormatCloser> format;
-  AVStream* stream = nullptr;
-  const AVCodec* codec = nullptr;
-};
-
-void check_file(const fs::path& path) {
-  std::error_code ec;
-  const auto status = fs::status(path, ec);
-  if (!fs::exists(status)) throw InputError(ExitCode::not_found, path, "no such file");
-  if (fs::is_directory(status)) throw InputError(ExitCode::not_found, path, "is a directory, not a file");
-  const auto size = fs::file_size(path, ec);
-  if (ec) throw InputError(ExitCode::not_found, path, "cannot read the file size: " + ec.message());
-  if (size == 0) throw InputError(ExitCode::undecodable, path, "empty file (0 bytes)");
-  std::ifstream probe(path, std::ios::binary);
-  if (!probe) throw InputError(ExitCode::not_found, path, "cannot open the file (permission denied?)");
-}
-
-OpenMedia open_media(const Source& src) {
-  ffmpeg::quiet_logging();
-  OpenMedia m;
-  // Checked before the context exists: nothing owns it until avformat_open_input, so a throw would leak it.
-  if (src.path)
-    check_file(*src.path);
-  else if (src.bytes.empty())
-    throw InputError(ExitCode::undecodable, src.label, "empty upload (0 bytes)");
-  AVFormatContext* raw = avformat_alloc_context();
-  if (!raw) throw Error(ExitCode::internal, "out of memory allocating a format context");
-  if (!src.path) {
-    m.reader = std::make_unique<MemoryReader>(MemoryReader{src.bytes, 0});
-    constexpr int kBufferSize = 1 << 16;
-    auto* buffer = static_cast<unsigned char*>(av_malloc(kBufferSize));
-    m.avio.reset(avio_alloc_context(buffer, kBufferSize, 0, m.reader.get(), &MemoryReader::read, nullptr,
-                                    &MemoryReader::seek));
-    if (!m.avio) {
-      av_free(buffer);
-      avformat_free_context(raw);
-      throw Error(ExitCode::internal, "out of memory allocating an I/O context");
-    }
-    raw->pb = m.avio.get();
-    raw->flags |= AVFMT_FLAG_CUSTOM_IO;
-  }
-  const std::string url = src.path ? src.path->string() : std::string();
-  if (int err = avformat_open_input(&raw, url.c_str(), nullptr, nullptr); err < 0) {
-    // avformat_open_input frees the context on failure.
-    if (err == AVERROR(ENOENT)) throw InputError(ExitCode::not_found, src.label, "no such file");
-    if (err == AVERROR(EACCES)) throw InputError(ExitCode::not_found, src.label, "permission denied");
-    throw InputError(ExitCode::undecodable, src.label, "not a recognised audio or media file (" + ffmpeg::error_text(err) + ")");
-  }
-  m.format.reset(raw);
-  if (int err = avformat_find_stream_info(raw, nullptr); err < 0)
-    throw InputError(ExitCode::undecodable, src.label, "cannot read the stream layout (" + ffmpeg::error_text(err) + ")");
-
-  const AVCodec* codec = nullptr;
-  const int index = av_find_best_stream(raw, AVMEDIA_TYPE_AUDIO, -1, -1, &codec, 0);
-  if (index == AVERROR_STREAM_NOT_FOUND) {
-    bool has_video = false;
-    for (unsigned i = 0; i < raw->nb_streams; ++i)
-      has_video |= raw->streams[i]->codecpar->codec_type == AVMEDIA_TYPE_VIDEO;
-    throw InputError(ExitCode::no_audio, src.label,
-                     has_video ? "no audio stream (the file holds video only)" : "no audio stream");
-  }
-  if (index == AVERROR_DECODER_NOT_FOUND || !codec)
-    throw InputError(ExitCode::undecodable, src.label, "no decoder for this audio codec in this FFmpeg build");
-  if (index < 0) throw InputError(ExitCode::undecodable, src.label, "cannot select an audio stream (" + ffmpeg::error_text(index) + ")");
-  m.stream = raw->streams[index];
-  m.codec = codec;
-  return m;
-}
 
 std::string tag(const AVFormatContext* f, const AVStream* s, const char* key) {
   // Vorbis comments live on the stream, ID3 and MP4 atoms on the container: look at both.
@@ -162,7 +41,7 @@ std::optional<int> parse_track(const std::string& text) {
   return value;
 }
 
-AudioInfo describe(const OpenMedia& m) {
+AudioInfo describe(const ffmpeg::OpenMedia& m) {
   const AVFormatContext* f = m.format.get();
   const AVStream* s = m.stream;
   AudioInfo info;
@@ -252,15 +131,15 @@ class MonoResampler {
   }
 
   fs::path label_;
-  std::unique_ptr<SwrContext, SwrFree> swr_;
+  std::unique_ptr<SwrContext, ffmpeg::SwrFree> swr_;
   AVSampleFormat format_ = AV_SAMPLE_FMT_NONE;
   int rate_ = 0;
   int channels_ = 0;
 };
 
-DecodedAudio decode_source(const Source& src, const DecodeOptions& opt) {
+DecodedAudio decode_source(const ffmpeg::Source& src, const DecodeOptions& opt) {
   validate(opt);
-  OpenMedia m = open_media(src);
+  ffmpeg::OpenMedia m = ffmpeg::open_media(src);
   DecodedAudio result;
   result.info = describe(m);
   result.sample_rate = opt.sample_rate;
@@ -392,13 +271,13 @@ DecodedAudio decode_source(const Source& src, const DecodeOptions& opt) {
 AudioDecoder::AudioDecoder(DecodeOptions options) : options_(options) { validate(options_); }
 
 AudioInfo AudioDecoder::probe(const std::filesystem::path& path) const {
-  return describe(open_media(Source{path, path, {}}));
+  return describe(ffmpeg::open_media(ffmpeg::Source{path, path, {}}));
 }
 
 DecodedAudio AudioDecoder::decode(const std::filesystem::path& path) const { return decode(path, options_); }
 
 DecodedAudio AudioDecoder::decode(const std::filesystem::path& path, const DecodeOptions& options) const {
-  return decode_source(Source{path, path, {}}, options);
+  return decode_source(ffmpeg::Source{path, path, {}}, options);
 }
 
 DecodedAudio AudioDecoder::decode_memory(std::span<const std::byte> bytes, std::string_view name) const {
@@ -407,7 +286,7 @@ DecodedAudio AudioDecoder::decode_memory(std::span<const std::byte> bytes, std::
 
 DecodedAudio AudioDecoder::decode_memory(std::span<const std::byte> bytes, std::string_view name,
                                          const DecodeOptions& options) const {
-  return decode_source(Source{fs::path(name), std::nullopt, bytes}, options);
+  return decode_source(ffmpeg::Source{fs::path(name), std::nullopt, bytes}, options);
 }
 
 }  // namespace soundalike
