@@ -1,4 +1,5 @@
-// Front-end speed on one core: decoding 30 s of MP3, FLAC and WAV to 22050 Hz mono, and the log-mel.
+// Front-end speed on one core: decoding 30 s of MP3, FLAC and WAV to 22050 Hz mono, the log-mel, and
+// transcoding 30 s of FLAC for a Subsonic stream (MP3, Opus).
 // Run: build/bench/bench_frontend   (make sure nothing else is running; see docs/benchmarks.md)
 #include <benchmark/benchmark.h>
 
@@ -10,6 +11,7 @@
 #include <string>
 
 #include "audio/AudioDecoder.h"
+#include "audio/AudioTranscoder.h"
 #include "features/MelSpectrogram.h"
 
 namespace fs = std::filesystem;
@@ -49,6 +51,23 @@ void decode(benchmark::State& state, const char* name) {
 BENCHMARK_CAPTURE(decode, mp3_30s, "clip.mp3")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(decode, flac_30s, "clip.flac")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(decode, wav_30s, "clip.wav")->Unit(benchmark::kMillisecond);
+
+// What one listener of a transcoded Subsonic stream costs: x_realtime = seconds of audio per CPU second.
+void transcode(benchmark::State& state, StreamCodec codec, int kbps) {
+  const fs::path file = fixtures() / "clip.flac";
+  size_t bytes = 0;
+  for (auto _ : state) {
+    AudioTranscoder t(file, {codec, kbps, 0});
+    bytes = 0;
+    for (std::string c = t.next_chunk(); !c.empty(); c = t.next_chunk()) bytes += c.size();
+  }
+  state.counters["kbps_out"] = double(bytes) * 8 / 30 / 1000;
+  state.counters["x_realtime"] = benchmark::Counter(30.0, benchmark::Counter::kIsIterationInvariantRate);
+}
+BENCHMARK_CAPTURE(transcode, flac_to_mp3_192k_30s, StreamCodec::mp3, 192)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(transcode, flac_to_mp3_64k_30s, StreamCodec::mp3, 64)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(transcode, flac_to_opus_128k_30s, StreamCodec::opus, 128)->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(transcode, flac_to_opus_64k_30s, StreamCodec::opus, 64)->Unit(benchmark::kMillisecond);
 
 void logmel_30s(benchmark::State& state) {
   std::mt19937 rng(3);

@@ -8,11 +8,13 @@
 #include <sys/stat.h>
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 #include <thread>
 
 #include "app/server/HttpServer.h"
 #include "app/server/SubsonicUsers.h"
+#include "audio/AudioDecoder.h"
 #include "common/Error.h"
 #include "support/TestSupport.h"
 
@@ -205,7 +207,7 @@ TrackRow song(int64_t id, const std::string& artist, const std::string& album, c
 class SubsonicHttp : public ::testing::Test {
  protected:
   void SetUp() override {
-    test::write_wav(dir / "song.wav", test::sine(440, 1.0, 22050), 22050);
+    test::write_wav(dir / "song.wav", test::sine(440, 3.0, 22050), 22050);
     const auto wav = dir / "song.wav";
     backend = std::make_unique<TaggedBackend>(
         wav, std::vector<TrackRow>{song(11, "Alpha", "First", "One", 1, "Rock", wav), song(12, "Alpha", "First", "Two", 2, "Rock", wav),
@@ -377,6 +379,53 @@ TEST_F(SubsonicHttp, StreamsTheOriginalBytesWithRanges) {
   res = client->Get("/rest/stream?id=11&u=alice&p=wrong&f=json");
   ASSERT_TRUE(res);
   EXPECT_EQ(json::parse(res->body).at("subsonic-response").at("error").at("code"), 40) << "no bytes without credentials";
+}
+
+TEST_F(SubsonicHttp, TranscodesWhenAFormatOrOffsetIsAsked) {
+  const AudioDecoder decoder(DecodeOptions{.sample_rate = 22050});
+  auto decode = [&](const httplib::Result& res, const std::string& name) {
+    std::ofstream(dir / name, std::ios::binary) << res->body;
+    return decoder.decode(dir / name);
+  };
+  auto res = client->Get("/rest/stream?id=11&format=mp3&maxBitRate=64&" + auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "audio/mpeg");
+  DecodedAudio d = decode(res, "a.mp3");
+  EXPECT_EQ(d.info.codec, "mp3");
+  EXPECT_NEAR(d.seconds(), 3.0, 0.1);
+  EXPECT_NEAR(test::zero_crossing_hz(std::span<const float>(d.samples).subspan(22050, 22050), 22050), 440, 5);
+  EXPECT_LT(res->body.size(), 64 * 1000 / 8 * 3 * 1.2) << "the bit rate asked for, not the WAV's";
+
+  res = client->Get("/rest/stream.view?id=11&format=opus&timeOffset=1&" + auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "audio/ogg");
+  d = decode(res, "b.opus");
+  EXPECT_EQ(d.info.codec, "opus");
+  EXPECT_NEAR(d.seconds(), 2.0, 0.1) << "timeOffset (the transcodeOffset extension) starts 1 s in";
+
+  // timeOffset alone: the server seeks for the player, so it has to transcode (to MP3 for a WAV).
+  res = client->Get("/rest/stream?id=11&timeOffset=2&" + auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "audio/mpeg");
+  EXPECT_NEAR(decode(res, "c.mp3").seconds(), 1.0, 0.1);
+
+  const std::string original = test::read_file(dir / "song.wav");
+  res = client->Get("/rest/stream?id=11&format=raw&maxBitRate=32&" + auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, original) << "raw is the original, whatever the bit rate";
+  res = client->Get("/rest/stream?id=11&format=wav&" + auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, original) << "already in the format asked for";
+  res = client->Get("/rest/download?id=11&format=mp3&" + auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, original) << "download never transcodes";
+
+  const json bad = get("stream", "id=11&format=flac");
+  EXPECT_EQ(bad.at("error").at("code"), 0);
+  EXPECT_NE(bad.at("error").at("message").get<std::string>().find("mp3 or opus"), std::string::npos);
+  const auto extensions = get("getOpenSubsonicExtensions").at("openSubsonicExtensions");
+  EXPECT_TRUE(std::any_of(extensions.begin(), extensions.end(), [](const json& e) { return e.at("name") == "transcodeOffset"; }));
 }
 
 TEST_F(SubsonicHttp, SimilarityEndpoints) {

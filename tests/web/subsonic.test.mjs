@@ -117,6 +117,22 @@ await step("stream returns the original file, which ffmpeg decodes", async () =>
   same([...Buffer.from(await part.arrayBuffer())], [...bytes.subarray(10, 20)], "ranged bytes");
 });
 
+await step("stream with format and maxBitRate transcodes; ffmpeg decodes it", async () => {
+  const s = songs[1];
+  for (const [format, codec, type] of [["mp3", "mp3", "audio/mpeg"], ["opus", "opus", "audio/ogg"]]) {
+    const res = await api.stream({ id: s.id, format, maxBitRate: 64 });
+    expect(res.ok, `${format}: HTTP ${res.status}`);
+    expect(res.headers.get("content-type") === type, `${format}: Content-Type ${res.headers.get("content-type")}`);
+    const file = join(work, `transcoded.${format}`);
+    writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+    const probe = execFileSync("ffprobe", ["-v", "error", "-select_streams", "a:0", "-show_entries", "stream=codec_name", "-of", "csv=p=0", file]).toString().trim();
+    expect(probe === codec, `${format}: ffprobe says ${probe}`);
+    const out = execFileSync("ffmpeg", ["-v", "error", "-i", file, "-f", "s16le", "-ac", "1", "-ar", "8000", "-"], { maxBuffer: 1 << 26 });
+    const seconds = out.length / 2 / 8000;
+    expect(Math.abs(seconds - s.duration) <= 1, `${format}: decoded ${seconds} s of a ${s.duration} s song`);
+  }
+});
+
 await step("getSonicSimilarTracks equals `similar --json`, distances in [0, 1]", async () => {
   const s = songs[7];
   const r = ok(await api.customJSON("getSonicSimilarTracks", { id: s.id, count: 5 }), "getSonicSimilarTracks");

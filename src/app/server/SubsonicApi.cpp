@@ -18,6 +18,7 @@
 
 #include "app/LibraryOutput.h"
 #include "app/server/FileResponse.h"
+#include "audio/AudioTranscoder.h"
 #include "soundalike/Version.h"
 
 namespace soundalike::app {
@@ -517,7 +518,9 @@ struct SubsonicApi::Impl {
   json get_license(Call&) const { return {{"license", {{"valid", true}}}}; }
   json get_extensions(Call&) const {
     return {{"openSubsonicExtensions",
-             json::array({{{"name", "formPost"}, {"versions", {1}}}, {{"name", "sonicSimilarity"}, {"versions", {1}}}})}};
+             json::array({{{"name", "formPost"}, {"versions", {1}}},
+                          {{"name", "sonicSimilarity"}, {"versions", {1}}},
+                          {{"name", "transcodeOffset"}, {"versions", {1}}}})}};
   }
   json get_music_folders(Call&) const {
     return {{"musicFolders", {{"musicFolder", json::array({{{"id", 1}, {"name", "Music"}}})}}}};
@@ -726,11 +729,14 @@ struct SubsonicApi::Impl {
 
   // --- media -------------------------------------------------------------------------------------
 
-  // The original file, whatever format or bit rate was asked for: soundalike does not transcode.
+  // The original bytes (download always; stream unless a transcode is asked for).
   json send_song(Call& call, bool attachment) const {
     const auto c = catalog();
     const TrackRow& t = c->row(require_song(*c, call.params.required("id")));
     const std::filesystem::path file = library.audio_file(t.id);
+    if (!attachment) {
+      if (const auto plan = transcode_plan(call.params, t, file)) return send_transcoded(call, file, *plan);
+    }
     send_file(call.res, file, content_type_for(file));
     if (attachment) {
       std::string name = file.filename().string();
@@ -740,6 +746,65 @@ struct SubsonicApi::Impl {
     call.answered = true;
     return json::object();
   }
+  // Subsonic's rules for `format` and `maxBitRate` (docs/subsonic.md): "raw" or nothing asked -> the file;
+  // a bit rate the file exceeds, or a format it is not in -> MP3 (the format every player plays) or Opus.
+  static std::optional<TranscodeOptions> transcode_plan(const Params& p, const TrackRow& t,
+                                                        const std::filesystem::path& file) {
+    const std::string format = lower(p.get("format").value_or(""));
+    const int max_kbps = p.integer("maxBitRate", 0, 0, 100000);
+    if (format == "raw") return std::nullopt;
+    std::string file_suffix = lower(file.extension().string());
+    if (!file_suffix.empty()) file_suffix.erase(0, 1);
+    const int file_kbps = t.duration > 0 ? int(std::lround(double(t.size) * 8 / t.duration / 1000)) : 0;
+    const bool within_rate = max_kbps == 0 || (file_kbps > 0 && file_kbps <= max_kbps);
+    // Seeking inside the original bytes is the player's business (Range); timeOffset asks the server to.
+    const int offset = p.integer("timeOffset", 0, 0, 1 << 24);
+    TranscodeOptions o;
+    o.start_seconds = offset;
+    if (format.empty() || format == file_suffix) {
+      if (within_rate && offset == 0) return std::nullopt;
+      if (file_suffix == "opus") o.codec = StreamCodec::opus;
+      else o.codec = StreamCodec::mp3;  // includes formats soundalike cannot write (a 900 kbps FLAC under a cap)
+      if (max_kbps == 0 && file_kbps > 0) {  // only the offset: no need to spend more bits than the file has
+        o.kbps = clamp_kbps(o.codec, std::min(file_kbps, o.codec == StreamCodec::mp3 ? 192 : 128));
+        return o;
+      }
+    } else if (format == "mp3") {
+      o.codec = StreamCodec::mp3;
+    } else if (format == "opus") {
+      o.codec = StreamCodec::opus;
+    } else {
+      throw SubsonicError(0, "cannot stream as '" + format + "': soundalike transcodes to mp3 or opus, or sends the original (raw)");
+    }
+    o.kbps = clamp_kbps(o.codec, max_kbps > 0 ? max_kbps : o.codec == StreamCodec::mp3 ? 192 : 128);
+    return o;
+  }
+
+  // Made while it is sent (chunked, no Content-Length, no ranges): a player starts at once, and a seek is a
+  // new request with timeOffset.
+  json send_transcoded(Call& call, const std::filesystem::path& file, const TranscodeOptions& o) const {
+    std::shared_ptr<AudioTranscoder> transcoder;
+    try {
+      transcoder = std::make_shared<AudioTranscoder>(file, o);
+    } catch (const InputError& e) {
+      throw SubsonicError(e.code() == ExitCode::not_found ? 70 : 0, "cannot transcode this track: " + e.reason());
+    }
+    call.res.set_chunked_content_provider(std::string(content_type(o.codec)), [transcoder](size_t, httplib::DataSink& sink) {
+      try {
+        const std::string chunk = transcoder->next_chunk();
+        if (chunk.empty()) {
+          sink.done();
+          return true;
+        }
+        return sink.write(chunk.data(), chunk.size());
+      } catch (const std::exception&) {
+        return false;  // the headers are gone: ending the connection is all that tells the player
+      }
+    });
+    call.answered = true;
+    return json::object();
+  }
+
   json stream(Call& call) const { return send_song(call, false); }
   json download(Call& call) const { return send_song(call, true); }
 
