@@ -41,6 +41,22 @@ std::optional<int> parse_track(const std::string& text) {
   return value;
 }
 
+// The first run of exactly four digits: "1999", "1999-05-01", "(p) 1999 Label" all say 1999.
+std::optional<int> parse_year(const std::string& text) {
+  const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+  for (size_t i = 0; i < text.size();) {
+    if (!digit(text[i])) {
+      ++i;
+      continue;
+    }
+    size_t j = i;
+    while (j < text.size() && digit(text[j])) ++j;
+    if (j - i == 4 && text[i] != '0') return std::stoi(text.substr(i, 4));
+    i = j;
+  }
+  return std::nullopt;
+}
+
 AudioInfo describe(const ffmpeg::OpenMedia& m) {
   const AVFormatContext* f = m.format.get();
   const AVStream* s = m.stream;
@@ -59,6 +75,8 @@ AudioInfo describe(const ffmpeg::OpenMedia& m) {
   info.tags.album = tag(f, s, "album");
   info.tags.genre = tag(f, s, "genre");
   info.tags.track = parse_track(tag(f, s, "track"));
+  info.tags.year = parse_year(tag(f, s, "date"));
+  if (!info.tags.year) info.tags.year = parse_year(tag(f, s, "year"));
   return info;
 }
 

@@ -17,6 +17,7 @@ struct AudioTags {
   std::string album;
   std::string genre;
   std::optional<int> track;
+  std::optional<int> year;  // from the date or year tag ("1999-05-01" -> 1999)
 };
 
 struct AudioInfo {

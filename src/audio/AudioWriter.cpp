@@ -66,6 +66,7 @@ class Encoder {
     tag("album", o.tags.album);
     tag("genre", o.tags.genre);
     if (o.tags.track) tag("track", std::to_string(*o.tags.track));
+    if (o.tags.year) tag("date", std::to_string(*o.tags.year));
 
     check(avio_open(&format_->pb, path.c_str(), AVIO_FLAG_WRITE), "cannot open for writing");
     check(avformat_write_header(format_.get(), nullptr), "cannot write the header");

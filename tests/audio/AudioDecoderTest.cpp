@@ -132,7 +132,7 @@ TEST(AudioDecoder, ReadsTagsFromContainerAndStream) {
   TempDir dir;
   test::write_wav(dir / "t.wav", test::sine(440, 1.0, 22050), 22050);
   const std::string tags =
-      "-metadata title='Blue Tone' -metadata artist=Gen -metadata album=Tests -metadata genre=Jazz -metadata track=7/9";
+      "-metadata title='Blue Tone' -metadata artist=Gen -metadata album=Tests -metadata genre=Jazz -metadata track=7/9 -metadata date=1999-05-01";
   test::ffmpeg_convert(dir / "t.wav", dir / "t.mp3", tags);
   test::ffmpeg_convert(dir / "t.wav", dir / "t.ogg", "-c:a libvorbis " + tags);
   for (const char* name : {"t.mp3", "t.ogg"}) {
@@ -143,8 +143,23 @@ TEST(AudioDecoder, ReadsTagsFromContainerAndStream) {
     EXPECT_EQ(info.tags.album, "Tests");
     EXPECT_EQ(info.tags.genre, "Jazz");
     EXPECT_EQ(info.tags.track, 7);
+    EXPECT_EQ(info.tags.year, 1999);
     EXPECT_EQ(info.channels, 1);
     EXPECT_NEAR(info.duration, 1.0, 0.1);  // the header's figure: MP3 counts its encoder padding
+  }
+}
+
+TEST(AudioDecoder, YearIsTheFirstFourDigitNumberOfTheDate) {
+  TempDir dir;
+  test::write_wav(dir / "t.wav", test::sine(440, 0.5, 22050), 22050);
+  const std::pair<const char*, std::optional<int>> cases[] = {
+      {"2003", 2003}, {"(p) 1984 Some Label", 1984}, {"20030512", std::nullopt}, {"unknown", std::nullopt}, {"0999", std::nullopt}};
+  int n = 0;
+  for (const auto& [date, year] : cases) {
+    SCOPED_TRACE(date);
+    const auto file = dir / ("d" + std::to_string(n++) + ".flac");
+    test::ffmpeg_convert(dir / "t.wav", file, "-metadata date=" + test::quote(date));
+    EXPECT_EQ(AudioDecoder().probe(file).tags.year, year);
   }
 }
 

@@ -18,7 +18,7 @@ AudioWriteOptions options(AudioFileFormat format, int rate, int channels) {
   o.format = format;
   o.sample_rate = rate;
   o.channels = channels;
-  o.tags = AudioTags{"A Title", "Some Artist", "The Album", "jazz", 7};
+  o.tags = AudioTags{"A Title", "Some Artist", "The Album", "jazz", 7, 1987};
   return o;
 }
 
@@ -40,6 +40,7 @@ TEST_P(WriterFormats, RoundTripIsExactTo16BitsAndKeepsTags) {
   EXPECT_EQ(d.info.tags.album, "The Album");
   EXPECT_EQ(d.info.tags.genre, "jazz");
   EXPECT_EQ(d.info.tags.track, 7);
+  EXPECT_EQ(d.info.tags.year, 1987);
 }
 
 TEST_P(WriterFormats, StereoIsInterleavedLeftRight) {
