@@ -1,9 +1,11 @@
 #pragma once
 // A plain RGB raster and a PNG writer, shared by every picture soundalike draws
-// (spectrograms, confusion matrices, training curves, library maps).
+// (spectrograms, confusion matrices, training curves, library maps), and the little image work the
+// Subsonic API's cover art needs: decoding a picture, scaling it down, encoding JPEG.
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/Colormap.h"
@@ -13,6 +15,8 @@ namespace soundalike {
 class RgbImage {
  public:
   RgbImage(int width, int height, Rgb fill = {});
+  // Takes row-major RGB pixels, width * height * 3 of them (else Error(internal)).
+  RgbImage(int width, int height, std::vector<uint8_t> pixels);
   int width() const { return width_; }
   int height() const { return height_; }
   void set(int x, int y, Rgb c);  // ignores points outside the image
@@ -32,5 +36,22 @@ class RgbImage {
 void write_png(const std::filesystem::path& path, const RgbImage& image);
 // The PNG file's bytes, for answers that never touch the disk (the web server).
 std::vector<unsigned char> encode_png(const RgbImage& image);
+
+struct ImageSize {
+  int width = 0, height = 0;
+};
+
+// `bytes` hold a whole image file (JPEG, PNG, BMP, GIF's first frame, ...). Both throw
+// Error(undecodable) when stb_image cannot read it, or when it has more than kMaxDecodedPixels.
+ImageSize image_size(std::string_view bytes);
+RgbImage decode_image(std::string_view bytes);
+// A server decodes pictures it found on disk: one huge file must not take gigabytes of memory.
+inline constexpr int64_t kMaxDecodedPixels = int64_t(1) << 26;  // 8192 x 8192
+
+// Scaled down, aspect ratio kept, so that the longer side is at most `max_side` (>= 1) pixels; an image
+// that fits already is returned as it is (never enlarged).
+RgbImage scale_to_fit(const RgbImage& image, int max_side);
+// Baseline JPEG, quality 1..100.
+std::vector<unsigned char> encode_jpeg(const RgbImage& image, int quality = 90);
 
 }  // namespace soundalike

@@ -16,6 +16,7 @@
 #include "app/server/SubsonicUsers.h"
 #include "audio/AudioDecoder.h"
 #include "common/Error.h"
+#include "common/Image.h"
 #include "support/TestSupport.h"
 
 namespace soundalike::app {
@@ -486,6 +487,90 @@ TEST_F(SubsonicHttp, PlaylistsBelongToTheirOwner) {
   EXPECT_EQ(replaced.at("songCount"), 1);
   EXPECT_EQ(get("deletePlaylist", "id=" + id).at("status"), "ok");
   EXPECT_EQ(get("getPlaylist", "id=" + id).at("error").at("code"), 70);
+}
+
+void write_bytes(const std::filesystem::path& file, const std::vector<unsigned char>& bytes) {
+  std::ofstream(file, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+}
+
+TEST_F(SubsonicHttp, CoverArtFromTheSongsFolderScaledOnRequest) {
+  // Every song and album names its art by its own id; whether there is any shows on asking.
+  EXPECT_EQ(get("getSong", "id=11").at("song").at("coverArt"), "11");
+  const std::string album = subsonic::album_id("Alpha", "First");
+  EXPECT_EQ(get("getAlbum", "id=" + album).at("album").at("coverArt"), album);
+  EXPECT_EQ(get("getAlbumList", "type=alphabeticalByName").at("albumList").at("album").at(0).at("coverArt"), album);
+  EXPECT_EQ(get("getUser").at("user").at("coverArtRole"), true);
+
+  const json none = get("getCoverArt", "id=11");
+  EXPECT_EQ(none.at("error").at("code"), 70);
+  EXPECT_NE(none.at("error").at("message").get<std::string>().find("no cover art"), std::string::npos) << none;
+  EXPECT_EQ(get("getCoverArt", "id=" + album).at("error").at("code"), 70);
+
+  RgbImage picture(300, 200, Rgb{30, 90, 200});
+  picture.fill_rect(0, 0, 150, 200, Rgb{250, 250, 20});
+  const auto png = encode_png(picture);
+  const std::string original(png.begin(), png.end());
+  write_bytes(dir / "Cover.png", png);
+
+  auto res = client->Get("/rest/getCoverArt?id=11&" + auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->status, 200);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "image/png");
+  EXPECT_EQ(res->body, original) << "without size: the original bytes";
+  EXPECT_NE(res->get_header_value("Cache-Control").find("max-age="), std::string::npos);
+
+  res = client->Get("/rest/getCoverArt.view?id=12&size=60&" + auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->get_header_value("Content-Type"), "image/jpeg");
+  const RgbImage thumb = decode_image(res->body);
+  EXPECT_EQ(thumb.width(), 60);
+  EXPECT_EQ(thumb.height(), 40);
+  EXPECT_GT(thumb.get(5, 20).r, 200) << "left half yellow";
+  EXPECT_GT(thumb.get(55, 20).b, 150) << "right half blue";
+  res = client->Get("/rest/getCoverArt?id=12&size=60&" + auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body.substr(0, 3), "\xFF\xD8\xFF") << "the same thumbnail again (from the cache)";
+
+  res = client->Get("/rest/getCoverArt?id=11&size=300&" + auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, original) << "a picture that fits already is not re-encoded";
+  res = client->Get("/rest/getCoverArt?id=" + album + "&" + auth());
+  ASSERT_TRUE(res);
+  EXPECT_EQ(res->body, original) << "an album's art is its songs'";
+
+  EXPECT_EQ(get("getCoverArt", "id=" + subsonic::artist_id("Alpha")).at("error").at("code"), 70);
+  EXPECT_EQ(get("getCoverArt", "id=nothing").at("error").at("code"), 70);
+  EXPECT_EQ(get("getCoverArt").at("error").at("code"), 10);
+  EXPECT_EQ(get("getCoverArt", "id=11&size=big").at("error").at("code"), 0);
+
+  // Another cover in its place: no stale thumbnail from the cache.
+  write_bytes(dir / "Cover.png", encode_png(RgbImage(120, 120, Rgb{220, 0, 0})));
+  res = client->Get("/rest/getCoverArt?id=12&size=60&" + auth());
+  ASSERT_TRUE(res);
+  const RgbImage red = decode_image(res->body);
+  EXPECT_EQ(red.width(), 60);
+  EXPECT_EQ(red.height(), 60);
+  EXPECT_GT(red.get(30, 30).r, 200);
+}
+
+TEST_F(SubsonicHttp, CoverArtFromSeveralThreadsAtOnce) {
+  write_bytes(dir / "folder.jpg", encode_jpeg(RgbImage(640, 480, Rgb{10, 160, 90})));
+  std::vector<std::string> bodies(8);
+  std::vector<std::thread> clients;
+  for (size_t i = 0; i < bodies.size(); ++i)
+    clients.emplace_back([&, i] {
+      httplib::Client c("127.0.0.1", port);
+      const int size = i % 2 ? 100 : 50;
+      if (auto r = c.Get("/rest/getCoverArt?id=1" + std::to_string(1 + i % 4) + "&size=" + std::to_string(size) + "&" + auth()))
+        bodies[i] = r->body;
+    });
+  for (auto& t : clients) t.join();
+  for (size_t i = 0; i < bodies.size(); ++i) {
+    ASSERT_FALSE(bodies[i].empty()) << i;
+    const RgbImage image = decode_image(bodies[i]);
+    EXPECT_EQ(image.width(), i % 2 ? 100 : 50) << i;
+    EXPECT_EQ(bodies[i], bodies[i % 2]) << "every song shares the folder's image, so every thumbnail is the same";
+  }
 }
 
 }  // namespace

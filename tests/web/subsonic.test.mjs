@@ -1,6 +1,7 @@
 // A real OpenSubsonic client (subsonic-api from npm) against `soundalike serve`: token auth, browsing by
 // tags, search, streaming (decoded back with ffmpeg), the sonicSimilarity extension and getSimilarSongs
-// compared with the CLI's `similar --json` / `path --json`, playlists, a wrong password, form POST, XML.
+// compared with the CLI's `similar --json` / `path --json`, playlists, a wrong password, form POST, XML,
+// cover art (a folder's cover.jpg and a picture embedded in a song, as run-subsonic-test.sh makes them).
 // Usage: node subsonic.test.mjs BASE_URL SOUNDALIKE_BINARY LIBRARY.db WORK_DIR
 // Prints "N passed, M failed" and exits non-zero on any failure.
 import { SubsonicAPI } from "subsonic-api";
@@ -209,6 +210,59 @@ await step("f=xml answers parse", async () => {
   }
   const wrong = await (await fetch(`${base}/rest/ping.view?${tokenQuery("nope")}`)).text();
   expect(/<error code="40"/.test(wrong) && parseXml(wrong).attrs.status === "failed", wrong);
+});
+
+// Width and height from a PNG's IHDR or a JPEG's start-of-frame marker: no image library ships with Node.
+function imageSize(bytes) {
+  if (bytes[0] === 0x89 && bytes.toString("latin1", 1, 4) === "PNG") return [bytes.readUInt32BE(16), bytes.readUInt32BE(20)];
+  expect(bytes[0] === 0xff && bytes[1] === 0xd8, "neither PNG nor JPEG");
+  for (let i = 2; i + 9 < bytes.length;) {
+    if (bytes[i] !== 0xff) { i++; continue; }
+    const marker = bytes[i + 1];
+    if (marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc)
+      return [bytes.readUInt16BE(i + 7), bytes.readUInt16BE(i + 5)];
+    i += 2 + bytes.readUInt16BE(i + 2);
+  }
+  expect(false, "a JPEG without a frame header");
+}
+async function coverArt(args) {
+  const res = await api.getCoverArt(args);
+  expect(res.ok, `HTTP ${res.status}`);
+  const type = res.headers.get("content-type") || "";
+  const bytes = Buffer.from(await res.arrayBuffer());
+  return type.startsWith("image/") ? { type, bytes, size: imageSize(bytes) } : { error: JSON.parse(bytes)["subsonic-response"].error };
+}
+
+await step("getCoverArt: a folder's cover, an embedded picture, scaled to a JPEG on request, 70 without art", async () => {
+  const albumIds = [...new Set(songs.map((s) => s.albumId))];
+  expect(songs.every((s) => s.coverArt === s.id), "a song's coverArt is not its id");
+  const byAlbum = new Map();
+  for (const id of albumIds) byAlbum.set(id, await coverArt({ id }));
+  const withArt = albumIds.filter((id) => !byAlbum.get(id).error);
+  expect(withArt.length === 2, `${withArt.length} albums with art`);
+  for (const id of albumIds.filter((id) => byAlbum.get(id).error))
+    expect(byAlbum.get(id).error.code === 70, `album ${id}: ${JSON.stringify(byAlbum.get(id).error)}`);
+
+  const folder = withArt.find((id) => byAlbum.get(id).type === "image/jpeg");
+  const embedded = withArt.find((id) => byAlbum.get(id).type === "image/png");
+  expect(folder && embedded, withArt.map((id) => byAlbum.get(id).type).join(","));
+  same(byAlbum.get(folder).size, [400, 300], "the folder's cover");
+  same(byAlbum.get(embedded).size, [64, 64], "the embedded picture");
+  const album = ok(await api.getAlbum({ id: folder }), "getAlbum").album;
+  expect(album.coverArt === folder, `the album's coverArt is ${album.coverArt}`);
+  for (const s of songs.filter((x) => x.albumId === folder))
+    expect((await coverArt({ id: s.id })).bytes.equals(byAlbum.get(folder).bytes), "a song of the folder has other art");
+  const thumb = await coverArt({ id: folder, size: 100 });
+  expect(thumb.type === "image/jpeg", thumb.type);
+  same(thumb.size, [100, 75], "scaled to fit 100x100");
+
+  const inAlbum = songs.filter((x) => x.albumId === embedded);
+  const arts = await Promise.all(inAlbum.map((s) => coverArt({ id: s.id })));
+  expect(arts.filter((a) => !a.error).length === 1, "one song of the album holds a picture");
+  const small = await coverArt({ id: embedded, size: 32 });
+  expect(small.type === "image/jpeg", small.type);
+  same(small.size, [32, 32], "scaled to fit 32x32");
+  expect((await coverArt({ id: embedded, size: 500 })).bytes.equals(byAlbum.get(embedded).bytes), "a picture that fits is sent as it is");
 });
 
 finish();

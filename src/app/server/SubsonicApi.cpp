@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <ctime>
 #include <functional>
+#include <list>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -19,6 +20,8 @@
 #include "app/LibraryOutput.h"
 #include "app/server/FileResponse.h"
 #include "audio/AudioTranscoder.h"
+#include "audio/CoverArt.h"
+#include "common/Image.h"
 #include "soundalike/Version.h"
 
 namespace soundalike::app {
@@ -344,6 +347,48 @@ struct Call {
   bool answered = false;  // the handler wrote the response itself (a file)
 };
 
+// Scaled cover art: clients scrolling an album grid ask for the same thumbnails again and again, and
+// decoding, scaling and encoding a large cover costs far more than finding it. Bounded by bytes, the
+// least recently used out first; shared by the server's threads.
+class ScaledArtCache {
+ public:
+  explicit ScaledArtCache(size_t capacity_bytes) : capacity_(capacity_bytes) {}
+
+  std::optional<std::string> get(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    const auto it = index_.find(key);
+    if (it == index_.end()) return std::nullopt;
+    entries_.splice(entries_.begin(), entries_, it->second);
+    return it->second->second;
+  }
+
+  void put(const std::string& key, std::string bytes) {
+    if (bytes.size() > capacity_) return;
+    std::lock_guard lock(mutex_);
+    if (const auto it = index_.find(key); it != index_.end()) {
+      used_ -= it->second->second.size();
+      entries_.erase(it->second);
+      index_.erase(it);
+    }
+    used_ += bytes.size();
+    entries_.emplace_front(key, std::move(bytes));
+    index_[key] = entries_.begin();
+    while (used_ > capacity_) {
+      used_ -= entries_.back().second.size();
+      index_.erase(entries_.back().first);
+      entries_.pop_back();
+    }
+  }
+
+ private:
+  using Entry = std::pair<std::string, std::string>;  // key, JPEG bytes
+  std::mutex mutex_;
+  std::list<Entry> entries_;  // most recently used first
+  std::unordered_map<std::string, std::list<Entry>::iterator> index_;
+  size_t used_ = 0;
+  const size_t capacity_;
+};
+
 }  // namespace
 
 struct SubsonicApi::Impl {
@@ -352,6 +397,7 @@ struct SubsonicApi::Impl {
   const UserDirectory& users;
   mutable std::mutex catalog_mutex;
   mutable std::shared_ptr<const Catalog> catalog_cache;
+  mutable ScaledArtCache scaled_art{size_t(16) << 20};
 
   using Handler = json (Impl::*)(Call&) const;
   std::unordered_map<std::string, Handler> handlers;
@@ -432,6 +478,9 @@ struct SubsonicApi::Impl {
            {"artist", al.artist},
            {"albumId", al.id},
            {"artistId", al.artist_id},
+           // Always named: whether a song has art is only known by opening its file, and clients
+           // show their placeholder when getCoverArt answers 70.
+           {"coverArt", std::to_string(t.id)},
            {"size", t.size},
            {"contentType", content_type_for(file)},
            {"suffix", suffix},
@@ -461,6 +510,7 @@ struct SubsonicApi::Impl {
            {"name", a.name},
            {"artist", a.artist},
            {"artistId", a.artist_id},
+           {"coverArt", a.id},
            {"songCount", a.songs.size()},
            {"duration", int(std::lround(a.duration))},
            {"created", iso_time(a.created)},
@@ -475,7 +525,7 @@ struct SubsonicApi::Impl {
   // An album as a folder (getMusicDirectory, getAlbumList).
   static json album_dir_json(const Catalog::Album& a) {
     return {{"id", a.id}, {"parent", a.artist_id}, {"isDir", true}, {"title", a.name}, {"album", a.name},
-            {"artist", a.artist}, {"albumId", a.id}, {"artistId", a.artist_id}, {"created", iso_time(a.created)},
+            {"artist", a.artist}, {"albumId", a.id}, {"artistId", a.artist_id}, {"coverArt", a.id}, {"created", iso_time(a.created)},
             {"duration", int(std::lround(a.duration))}, {"mediaType", "album"}};
   }
 
@@ -533,7 +583,7 @@ struct SubsonicApi::Impl {
     if (name != call.user) throw SubsonicError(50, "only your own user can be read");
     return {{"user",
              {{"username", name}, {"scrobblingEnabled", false}, {"adminRole", false}, {"settingsRole", false},
-              {"downloadRole", true}, {"uploadRole", false}, {"playlistRole", true}, {"coverArtRole", false},
+              {"downloadRole", true}, {"uploadRole", false}, {"playlistRole", true}, {"coverArtRole", true},
               {"commentRole", false}, {"podcastRole", false}, {"streamRole", true}, {"jukeboxRole", false},
               {"shareRole", false}, {"videoConversionRole", false}, {"folder", json::array({1})}}}};
   }
@@ -546,9 +596,56 @@ struct SubsonicApi::Impl {
   json get_artist_info2(Call&) const { return {{"artistInfo2", json::object()}}; }
   json get_album_info(Call&) const { return {{"albumInfo", json::object()}}; }
   json get_top_songs(Call&) const { return {{"topSongs", {{"song", json::array()}}}}; }
+
+  // --- cover art ---------------------------------------------------------------------------------
+
+  // A song's picture (embedded, else its folder's), or an album's: that of its first song with one.
+  Picture cover_art_of(const Catalog& c, const std::string& id) const {
+    std::vector<size_t> rows;
+    if (const auto song = c.song(id)) rows.push_back(*song);
+    else if (const Catalog::Album* al = c.album(id)) rows = al->songs;
+    else throw SubsonicError(70, "no such song or album: " + id);
+    for (size_t i : rows)
+      if (auto picture = find_cover_art(library.audio_file(c.row(i).id))) return std::move(*picture);
+    throw SubsonicError(70, "no cover art for " + id + ": no picture embedded in " +
+                                (rows.size() == 1 ? "the audio file" : "its audio files") + " and no cover image beside it");
+  }
+
+  // A JPEG fitting size x size; nullopt when the original fits already, or when stb_image cannot read
+  // it (WebP, an odd JPEG): the client is better served by the original than by an error.
+  std::optional<std::string> scaled_cover_art(const Picture& picture, int size) const {
+    try {
+      const ImageSize original = image_size(picture.bytes);
+      if (std::max(original.width, original.height) <= size) return std::nullopt;
+      // The bytes' hash in the key: a cover replaced on disk is not answered with its old thumbnail.
+      const std::string key = picture.source.string() + '\n' + std::to_string(size) + '\n' +
+                              std::to_string(picture.bytes.size()) + '\n' +
+                              std::to_string(std::hash<std::string_view>{}(picture.bytes));
+      if (auto hit = scaled_art.get(key)) return hit;
+      const std::vector<unsigned char> jpeg = encode_jpeg(scale_to_fit(decode_image(picture.bytes), size));
+      std::string bytes(jpeg.begin(), jpeg.end());
+      scaled_art.put(key, bytes);
+      return bytes;
+    } catch (const Error& e) {
+      if (e.code() != ExitCode::undecodable) throw;
+      return std::nullopt;
+    }
+  }
+
   json get_cover_art(Call& call) const {
-    call.params.required("id");
-    throw SubsonicError(70, "soundalike serves no cover art");
+    const auto c = catalog();
+    const std::string id = call.params.required("id");
+    std::optional<int> size;
+    if (const auto s = call.params.get("size"); s && !s->empty()) size = call.params.integer("size", 0, 1, 2048);
+    const Picture picture = cover_art_of(*c, id);
+    std::optional<std::string> scaled;
+    if (size) scaled = scaled_cover_art(picture, *size);
+    // private: the answer is for the credentials in the URL, not for a shared proxy cache.
+    call.res.set_header("Cache-Control", "private, max-age=86400");
+    if (scaled) call.res.set_content(*scaled, "image/jpeg");
+    else call.res.set_content(picture.bytes, picture.mime_type);
+    call.answered = true;
+    return json::object();
   }
 
   // --- browsing ----------------------------------------------------------------------------------
