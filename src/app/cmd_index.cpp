@@ -48,6 +48,7 @@ nlohmann::json summary_json(const IndexOptions& o, const std::string& kind, cons
           {"failed_before", s.failed_before},
           {"pruned", s.pruned},
           {"missing", s.missing},
+          {"tags_refreshed", s.tags_refreshed},
           {"interrupted", s.interrupted},
           {"mp_statistics_computed", mp_computed},
           {"elapsed_seconds", seconds},
@@ -111,6 +112,7 @@ int run(const IndexOptions& o) {
     if (s.failed_before) std::printf(" (%zu in earlier runs, unchanged since)", s.failed_before);
     if (s.pruned) std::printf(", %zu pruned", s.pruned);
     if (s.missing) std::printf(", %zu missing (run with --prune to remove them)", s.missing);
+    if (s.tags_refreshed) std::printf(", tags of %zu read again (years)", s.tags_refreshed);
     std::printf("; features %s; library %s\n", extractor->kind().c_str(), o.db.c_str());
     if (!s.failures.empty()) {
       std::printf("failed files:\n");

@@ -8,6 +8,7 @@
 #include <set>
 #include <thread>
 
+#include "audio/AudioDecoder.h"
 #include "common/Error.h"
 #include "common/Parallel.h"
 #include "common/Progress.h"
@@ -125,6 +126,24 @@ IndexSummary run_indexer(LibraryDb& db, const FeatureExtractor& extractor, const
     summary.pruned_paths = std::move(vanished_paths);
   } else {
     summary.missing = vanished.size();
+  }
+
+  // A library from before a tag was stored (the year, schema 5): the tags of every track this run does
+  // not analyse (under these roots or not) are read again from the file headers (milliseconds a file), once.
+  if (db.tags_stale() && !cancel_requested(o.cancel)) {
+    const AudioDecoder prober;
+    const std::set<std::string> analysed(todo.begin(), todo.end());
+    std::vector<std::pair<int64_t, AudioTags>> tags;
+    for (const TrackRow& t : db.tracks()) {
+      if (analysed.count(t.path)) continue;
+      try {
+        tags.emplace_back(t.id, prober.probe(t.path).tags);
+      } catch (const Error&) {
+        // Unreadable now: the file keeps its old tags; analysing it again is the next change's business.
+      }
+    }
+    db.refresh_tags(tags);
+    summary.tags_refreshed = tags.size();
   }
 
   const TrackAnalyzer analyzer(extractor, o.analysis);

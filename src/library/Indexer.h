@@ -51,6 +51,7 @@ struct IndexSummary {
   size_t failed_before = 0;  // unchanged files that failed in an earlier run (not retried)
   size_t pruned = 0;      // removed because their file vanished (--prune)
   size_t missing = 0;     // vanished files left in the library (no --prune)
+  size_t tags_refreshed = 0;  // unchanged files whose tags were read again (a library from before schema 5)
   bool interrupted = false;
   std::vector<std::string> pruned_paths;  // what `pruned` counts
   std::vector<IndexFailure> failures;  // this run's and earlier unchanged ones, by path

@@ -120,6 +120,7 @@ CREATE TABLE IF NOT EXISTS tracks(
   content_hash TEXT,
   duration REAL,
   title TEXT, artist TEXT, album TEXT, genre TEXT, track_no INTEGER,
+  year INTEGER,
   bpm REAL, tempo_confidence REAL, loudness_db REAL, centroid_hz REAL,
   error TEXT,
   error_code INTEGER,
@@ -164,13 +165,22 @@ CREATE TABLE IF NOT EXISTS playlist_tracks(
   position INTEGER NOT NULL,
   track_id INTEGER NOT NULL,
   PRIMARY KEY(playlist_id, position));
-INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '4'), ('generation', '0');
-UPDATE meta SET value = '4' WHERE key = 'schema_version' AND value IN ('1', '2', '3');
+INSERT OR IGNORE INTO meta(key, value) VALUES('schema_version', '5'), ('generation', '0');
+UPDATE meta SET value = '5' WHERE key = 'schema_version' AND value IN ('1', '2', '3', '4');
 )sql";
 
-constexpr const char* kTrackColumns =
-    "id, path, size, mtime_ns, content_hash, duration, title, artist, album, genre, track_no, bpm, "
-    "tempo_confidence, loudness_db, centroid_hz, error, error_code, indexed_at";
+// A library older than version 5 opened read-only has no year column: it reads as NULL.
+std::string track_columns(bool has_year) {
+  return std::string("id, path, size, mtime_ns, content_hash, duration, title, artist, album, genre, track_no, bpm, "
+                     "tempo_confidence, loudness_db, centroid_hz, error, error_code, indexed_at, ") +
+         (has_year ? "year" : "NULL");
+}
+
+bool has_column(sqlite3* db, const char* table, const char* column, const std::filesystem::path& path) {
+  Statement s(db, std::string("SELECT 1 FROM pragma_table_info('") + table + "') WHERE name = ?1", path);
+  s.bind(1, std::string_view(column));
+  return s.step();
+}
 
 TrackRow read_track(const Statement& s) {
   TrackRow t;
@@ -192,6 +202,7 @@ TrackRow read_track(const Statement& s) {
   t.error = s.text(15);
   t.error_code = int(s.i64(16));
   t.indexed_at = s.i64(17);
+  if (!s.is_null(18)) t.tags.year = int(s.i64(18));
   return t;
 }
 
@@ -231,8 +242,15 @@ LibraryDb::LibraryDb(const std::filesystem::path& path, Mode mode) : path_(path)
     // WAL: readers never block the writer; synchronous=NORMAL keeps every committed transaction through
     // a crash or kill -9 of the process (only a power loss may drop the last ones).
     exec(db_.get(), "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;", path_);
+    // Version 5 added the year: tracks indexed before have none until `index` reads their tags again.
+    const bool before_years = has_column(db_.get(), "tracks", "id", path_) && !has_column(db_.get(), "tracks", "year", path_);
     exec(db_.get(), kSchema, path_);
+    if (before_years)
+      exec(db_.get(), "ALTER TABLE tracks ADD COLUMN year INTEGER; INSERT OR REPLACE INTO meta(key, value) VALUES('tags_version', '1');", path_);
+    else
+      exec(db_.get(), "INSERT OR IGNORE INTO meta(key, value) VALUES('tags_version', '2');", path_);
   }
+  track_select_ = "SELECT " + track_columns(has_column(db_.get(), "tracks", "year", path_)) + " FROM tracks";
   Statement s(db_.get(), "SELECT value FROM meta WHERE key = 'schema_version'", path_);
   if (!s.step()) throw InputError(ExitCode::bad_data, path, "not a soundalike library (no schema version)");
   const int version = std::atoi(s.text(0).c_str());
@@ -269,11 +287,11 @@ std::vector<int64_t> LibraryDb::commit(std::span<const TrackUpdate> updates) {
   try {
     Statement up(db,
                  "INSERT INTO tracks(path, size, mtime_ns, content_hash, duration, title, artist, album, genre, "
-                 "track_no, bpm, tempo_confidence, loudness_db, centroid_hz, error, error_code, indexed_at) "
-                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, strftime('%s','now')) "
+                 "track_no, bpm, tempo_confidence, loudness_db, centroid_hz, error, error_code, year, indexed_at) "
+                 "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, strftime('%s','now')) "
                  "ON CONFLICT(path) DO UPDATE SET size=excluded.size, mtime_ns=excluded.mtime_ns, "
                  "content_hash=excluded.content_hash, duration=excluded.duration, title=excluded.title, "
-                 "artist=excluded.artist, album=excluded.album, genre=excluded.genre, track_no=excluded.track_no, "
+                 "artist=excluded.artist, album=excluded.album, genre=excluded.genre, track_no=excluded.track_no, year=excluded.year, "
                  "bpm=excluded.bpm, tempo_confidence=excluded.tempo_confidence, loudness_db=excluded.loudness_db, "
                  "centroid_hz=excluded.centroid_hz, error=excluded.error, error_code=excluded.error_code, "
                  "indexed_at=excluded.indexed_at "
@@ -292,6 +310,8 @@ std::vector<int64_t> LibraryDb::commit(std::span<const TrackUpdate> updates) {
       up.bind_text_or_null(8, t.tags.album).bind_text_or_null(9, t.tags.genre);
       if (t.tags.track) up.bind(10, *t.tags.track);
       else up.bind_null(10);
+      if (t.tags.year) up.bind(17, *t.tags.year);
+      else up.bind_null(17);
       if (t.failed()) {
         for (int c = 11; c <= 14; ++c) up.bind_null(c);
         up.bind(15, std::string_view(t.error)).bind(16, t.error_code);
@@ -342,6 +362,38 @@ void LibraryDb::remove(std::span<const int64_t> ids) {
   }
 }
 
+void LibraryDb::refresh_tags(std::span<const std::pair<int64_t, AudioTags>> tags) {
+  std::lock_guard lock(mutex_);
+  sqlite3* db = db_.get();
+  exec(db, "BEGIN IMMEDIATE", path_);
+  try {
+    Statement up(db, "UPDATE tracks SET title = ?2, artist = ?3, album = ?4, genre = ?5, track_no = ?6, year = ?7 WHERE id = ?1",
+                 path_);
+    for (const auto& [id, t] : tags) {
+      up.reset();
+      up.bind(1, id).bind_text_or_null(2, t.title).bind_text_or_null(3, t.artist);
+      up.bind_text_or_null(4, t.album).bind_text_or_null(5, t.genre);
+      if (t.track) up.bind(6, *t.track);
+      else up.bind_null(6);
+      if (t.year) up.bind(7, *t.year);
+      else up.bind_null(7);
+      up.run();
+    }
+    exec(db, "INSERT OR REPLACE INTO meta(key, value) VALUES('tags_version', '2')", path_);
+    exec(db, "UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'", path_);
+    exec(db, "COMMIT", path_);
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
+}
+
+bool LibraryDb::tags_stale() const {
+  std::lock_guard lock(mutex_);
+  Statement s(db_.get(), "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'tags_version'", path_);
+  return !s.step() || s.i64(0) < 2;
+}
+
 std::unordered_map<std::string, FileState> LibraryDb::file_states(std::string_view kind) const {
   std::lock_guard lock(mutex_);
   Statement s(db_.get(),
@@ -356,7 +408,7 @@ std::unordered_map<std::string, FileState> LibraryDb::file_states(std::string_vi
 
 std::optional<TrackRow> LibraryDb::track(int64_t id) const {
   std::lock_guard lock(mutex_);
-  static const std::string sql = std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE id = ?1";
+  const std::string sql = track_select_ + " WHERE id = ?1";
   Statement s(db_.get(), prepared(sql), path_);
   s.bind(1, id);
   if (!s.step()) return std::nullopt;
@@ -365,7 +417,7 @@ std::optional<TrackRow> LibraryDb::track(int64_t id) const {
 
 std::optional<TrackRow> LibraryDb::track_by_path(std::string_view p) const {
   std::lock_guard lock(mutex_);
-  static const std::string sql = std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE path = ?1";
+  const std::string sql = track_select_ + " WHERE path = ?1";
   Statement s(db_.get(), prepared(sql), path_);
   s.bind(1, p);
   if (!s.step()) return std::nullopt;
@@ -374,7 +426,7 @@ std::optional<TrackRow> LibraryDb::track_by_path(std::string_view p) const {
 
 std::vector<TrackRow> LibraryDb::tracks() const {
   std::lock_guard lock(mutex_);
-  Statement s(db_.get(), std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE error IS NULL ORDER BY id", path_);
+  Statement s(db_.get(), track_select_ + " WHERE error IS NULL ORDER BY id", path_);
   std::vector<TrackRow> out;
   while (s.step()) out.push_back(read_track(s));
   return out;
@@ -382,7 +434,7 @@ std::vector<TrackRow> LibraryDb::tracks() const {
 
 std::vector<TrackRow> LibraryDb::failures() const {
   std::lock_guard lock(mutex_);
-  Statement s(db_.get(), std::string("SELECT ") + kTrackColumns + " FROM tracks WHERE error IS NOT NULL ORDER BY path",
+  Statement s(db_.get(), track_select_ + " WHERE error IS NOT NULL ORDER BY path",
               path_);
   std::vector<TrackRow> out;
   while (s.step()) out.push_back(read_track(s));

@@ -25,7 +25,7 @@ namespace soundalike {
 // 2: adds distance_stats (mutual proximity); 3: adds ignored (the ignore list); 4: adds users,
 // playlists and playlist_tracks (the Subsonic API of `serve`). An older file is migrated when opened for
 // writing.
-inline constexpr int kLibrarySchemaVersion = 4;
+inline constexpr int kLibrarySchemaVersion = 5;
 
 struct TrackRow {
   int64_t id = 0;
@@ -131,6 +131,12 @@ class LibraryDb {
   // Upserts by path; a new embedding replaces every embedding the track had (the file changed).
   std::vector<int64_t> commit(std::span<const TrackUpdate> updates);
   void remove(std::span<const int64_t> ids);
+  // Tags read again from unchanged files (a library made before a tag was stored: the year, version 5).
+  // Replaces the tags of these tracks, marks the library's tags current, and bumps the generation so that
+  // a running server reloads its catalogue.
+  void refresh_tags(std::span<const std::pair<int64_t, AudioTags>> tags);
+  // True when tracks may lack tags this build stores (a library indexed before version 5).
+  bool tags_stale() const;
 
   // Reads.
   std::unordered_map<std::string, FileState> file_states(std::string_view kind) const;
@@ -184,6 +190,7 @@ class LibraryDb {
   };
   std::unique_ptr<sqlite3, Closer> db_;
   mutable std::mutex mutex_;
+  std::string track_select_;  // "SELECT <the track columns this file has> FROM tracks"
   // The statements of the per-request reads, prepared once per connection (a server answers thousands
   // of queries a second; preparing is most of a point query's cost). Used and reset under mutex_.
   struct StatementFinalizer {

@@ -194,13 +194,13 @@ class TaggedBackend : public LibraryBackend {
 };
 
 TrackRow song(int64_t id, const std::string& artist, const std::string& album, const std::string& title, int track,
-              const std::string& genre, const std::filesystem::path& file) {
+              const std::string& genre, const std::filesystem::path& file, std::optional<int> year = std::nullopt) {
   TrackRow t;
   t.id = id;
   t.path = file.string();
   t.size = 1000;
   t.duration = 61.4;
-  t.tags = {title, artist, album, genre, track};
+  t.tags = {title, artist, album, genre, track, year};
   t.indexed_at = 1700000000 + id;
   return t;
 }
@@ -211,8 +211,8 @@ class SubsonicHttp : public ::testing::Test {
     test::write_wav(dir / "song.wav", test::sine(440, 3.0, 22050), 22050);
     const auto wav = dir / "song.wav";
     backend = std::make_unique<TaggedBackend>(
-        wav, std::vector<TrackRow>{song(11, "Alpha", "First", "One", 1, "Rock", wav), song(12, "Alpha", "First", "Two", 2, "Rock", wav),
-                                   song(13, "Alpha", "Second", "Three", 1, "Pop; Rock", wav),
+        wav, std::vector<TrackRow>{song(11, "Alpha", "First", "One", 1, "Rock", wav, 1999), song(12, "Alpha", "First", "Two", 2, "Rock", wav, 1998),
+                                   song(13, "Alpha", "Second", "Three", 1, "Pop; Rock", wav, 2005),
                                    song(14, "beta", "Other", "Four", 1, "Jazz", wav)});
     db = std::make_unique<LibraryDb>(dir / "lib.db", LibraryDb::Mode::read_write);
     users = std::make_unique<UserDirectory>(*db, key_file_for(dir / "lib.db"));
@@ -294,6 +294,29 @@ TEST_F(SubsonicHttp, XmlByDefaultAndFormPost) {
   res = client->Get("/rest/ping?f=jsonp&callback=cb&" + auth());
   ASSERT_TRUE(res);
   EXPECT_EQ(res->body.rfind("cb(", 0), 0u);
+}
+
+TEST_F(SubsonicHttp, YearsOfSongsAndAlbumsAndTheByYearList) {
+  EXPECT_EQ(get("getSong", "id=11").at("song").at("year"), 1999);
+  EXPECT_FALSE(get("getSong", "id=14").at("song").contains("year")) << "no tag, no year";
+  auto names = [&](const std::string& query) {
+    std::vector<std::string> out;
+    const json answer = get("getAlbumList2", "type=byYear&" + query);
+    for (const json& a : answer.at("albumList2").at("album")) {
+      out.push_back(a.at("name"));
+      EXPECT_TRUE(a.contains("year"));
+    }
+    return out;
+  };
+  // An album's year is its earliest song's (First: 1998 and 1999); albums without a year are left out.
+  EXPECT_EQ(names("fromYear=1990&toYear=2010"), (std::vector<std::string>{"First", "Second"}));
+  EXPECT_EQ(names("fromYear=2010&toYear=1990"), (std::vector<std::string>{"Second", "First"})) << "newest first";
+  EXPECT_EQ(names("fromYear=1998&toYear=1998"), (std::vector<std::string>{"First"}));
+  EXPECT_TRUE(names("fromYear=2000&toYear=2004").empty());
+  const json first = get("getAlbumList2", "type=byYear&fromYear=1998&toYear=1998").at("albumList2").at("album").at(0);
+  EXPECT_EQ(first.at("year"), 1998);
+  EXPECT_EQ(get("getAlbum", "id=" + first.at("id").get<std::string>()).at("album").at("year"), 1998);
+  EXPECT_EQ(get("getAlbumList2", "type=byYear&fromYear=1990").at("error").at("code"), 10);
 }
 
 TEST_F(SubsonicHttp, BrowseByTagsWithStableIds) {

@@ -85,6 +85,7 @@ json track_summary(const LibraryDb& db, const TrackRow& t, std::string_view kind
           {"album", t.tags.album},
           {"genre", t.tags.genre},
           {"track", t.tags.track ? json(*t.tags.track) : json(nullptr)},
+          {"year", t.tags.year ? json(*t.tags.year) : json(nullptr)},
           {"duration", t.duration},
           {"bpm", t.descriptors.bpm},
           {"energy_db", t.descriptors.loudness_db},

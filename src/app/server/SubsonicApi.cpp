@@ -202,6 +202,7 @@ struct Catalog {
     int64_t created = 0;     // the newest song's index time
     int64_t newest_id = 0;   // tie-break of "newest": later tracks get larger ids
     std::vector<std::string> genres;
+    int year = 0;            // the earliest year of its songs (a reissue keeps the original's); 0: none
   };
   struct Artist {
     std::string id, name;
@@ -235,7 +236,7 @@ struct Catalog {
       if (new_artist) artists.push_back({ar, artist, {}});
       auto [bi, new_album] = album_index.try_emplace(al, albums.size());
       if (new_album) {
-        albums.push_back({al, album, artists[ai->second].name, ar, {}, 0, 0, 0, {}});
+        albums.push_back({al, album, artists[ai->second].name, ar, {}, 0, 0, 0, {}, 0});
         artists[ai->second].albums.push_back(bi->second);
       }
       Album& a = albums[bi->second];
@@ -243,6 +244,7 @@ struct Catalog {
       a.duration += t.duration;
       a.created = std::max(a.created, t.indexed_at);
       a.newest_id = std::max(a.newest_id, t.id);
+      if (t.tags.year && (a.year == 0 || *t.tags.year < a.year)) a.year = *t.tags.year;
       for (const std::string& g : split_genres(t.tags.genre)) {
         if (std::none_of(a.genres.begin(), a.genres.end(), [&](const std::string& o) { return lower(o) == lower(g); }))
           a.genres.push_back(g);
@@ -498,6 +500,7 @@ struct SubsonicApi::Impl {
            {"albumArtists", json::array({artist_ref(al.artist_id, al.artist)})},
            {"displayAlbumArtist", al.artist}};
     if (t.tags.track) j["track"] = *t.tags.track;
+    if (t.tags.year) j["year"] = *t.tags.year;
     if (!t.tags.genre.empty()) j["genre"] = t.tags.genre;
     if (t.duration > 0) j["bitRate"] = int(std::lround(double(t.size) * 8 / t.duration / 1000));
     return j;
@@ -519,14 +522,17 @@ struct SubsonicApi::Impl {
            {"displayArtist", a.artist},
            {"isCompilation", false}};
     if (!a.genres.empty()) j["genre"] = a.genres.front();
+    if (a.year) j["year"] = a.year;
     return j;
   }
 
   // An album as a folder (getMusicDirectory, getAlbumList).
   static json album_dir_json(const Catalog::Album& a) {
-    return {{"id", a.id}, {"parent", a.artist_id}, {"isDir", true}, {"title", a.name}, {"album", a.name},
-            {"artist", a.artist}, {"albumId", a.id}, {"artistId", a.artist_id}, {"coverArt", a.id}, {"created", iso_time(a.created)},
-            {"duration", int(std::lround(a.duration))}, {"mediaType", "album"}};
+    json j{{"id", a.id}, {"parent", a.artist_id}, {"isDir", true}, {"title", a.name}, {"album", a.name},
+           {"artist", a.artist}, {"albumId", a.id}, {"artistId", a.artist_id}, {"coverArt", a.id}, {"created", iso_time(a.created)},
+           {"duration", int(std::lround(a.duration))}, {"mediaType", "album"}};
+    if (a.year) j["year"] = a.year;
+    return j;
   }
 
   static json artist_json(const Catalog::Artist& a) {
@@ -726,9 +732,13 @@ struct SubsonicApi::Impl {
       });
       by([](const Catalog::Album* a) { return lower(a->name); });
     } else if (type == "byYear") {
+      // Subsonic: fromYear > toYear lists the range newest first; albums without a year are left out.
+      const int from = p.integer("fromYear", 0, 0, 9999), to = p.integer("toYear", 0, 0, 9999);
       p.required("fromYear");
       p.required("toYear");
-      list.clear();  // the library keeps no years
+      std::erase_if(list, [&](const Catalog::Album* a) { return a->year == 0 || a->year < std::min(from, to) || a->year > std::max(from, to); });
+      if (from <= to) by([](const Catalog::Album* a) { return std::pair(a->year, lower(a->name)); });
+      else by([](const Catalog::Album* a) { return std::pair(-a->year, lower(a->name)); });
     } else if (type == "frequent" || type == "recent" || type == "starred" || type == "highest") {
       list.clear();  // nor plays, stars or ratings
     } else {
