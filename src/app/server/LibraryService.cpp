@@ -142,7 +142,10 @@ struct LibraryService::Impl {
 
   Impl(const std::filesystem::path& path, LibraryServiceOptions o)
       : db(path, LibraryDb::Mode::read_only), options(std::move(o)) {
-    kind = library_kind(db, options.features, options.model);
+    // An empty library (a fresh `index --watch` beside the server) serves the kind `index` would store
+    // with the same options; songs appear as the watcher commits them.
+    const bool empty = db.kinds().empty();
+    kind = empty ? choose_features(options.features, options.model)->kind() : library_kind(db, options.features, options.model);
     extractor = extractor_for_kind(kind, options.model);
     if (extractor) analyzer = std::make_unique<TrackAnalyzer>(*extractor);
     for (Metric m : {Metric::l2, Metric::cosine}) {
@@ -152,7 +155,7 @@ struct LibraryService::Impl {
       so.normalize = default_normalization(kind);
       searches[m] = std::make_unique<LibrarySearch>(db, kind, so);
     }
-    searches[Metric::l2]->index();  // build or load now, so the first request is not the slow one
+    if (!empty) searches[Metric::l2]->index();  // build or load now, so the first request is not the slow one
   }
 
   LibrarySearch& search(const std::string& metric) { return *searches.at(metric.empty() ? Metric::l2 : parse_metric(metric)); }
@@ -359,8 +362,9 @@ json LibraryService::map() const {
   std::lock_guard lock(impl_->cache_mutex);
   const int64_t g = impl_->db.generation();
   if (!impl_->map_json || g != impl_->map_generation) {
-    const auto points = project_library(impl_->db, impl_->kind);
     json list = json::array();
+    // An empty library (still being indexed) has an empty map, not an error.
+    const auto points = impl_->db.track_count() == 0 ? std::vector<MapPoint>{} : project_library(impl_->db, impl_->kind);
     for (const auto& p : points) {
       const auto t = impl_->db.track(p.id);
       if (!t) continue;
