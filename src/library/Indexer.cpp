@@ -16,15 +16,6 @@
 namespace soundalike {
 namespace fs = std::filesystem;
 
-bool is_audio_extension(const fs::path& path) {
-  static const std::set<std::string> kExtensions = {".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a", ".mp4",
-                                                    ".aac", ".wav", ".wma", ".aif", ".aiff", ".ape", ".wv",
-                                                    ".mka", ".webm", ".mpc"};
-  std::string ext = path.extension().string();
-  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return kExtensions.contains(ext);
-}
-
 bool is_below(const fs::path& path, const fs::path& folder) {
   const auto [f, p] = std::mismatch(folder.begin(), folder.end(), path.begin(), path.end());
   return f == folder.end();

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "audio/AudioFiles.h"
 #include "common/Cancel.h"
 #include "features/FeatureExtractor.h"
 #include "library/LibraryDb.h"
@@ -14,8 +15,6 @@
 
 namespace soundalike {
 
-// Lower-case extensions (with the dot) that the walk treats as audio.
-bool is_audio_extension(const std::filesystem::path& path);
 // Whether `path` is `folder` or lies below it, comparing whole path elements (both lexically normal).
 bool is_below(const std::filesystem::path& path, const std::filesystem::path& folder);
 

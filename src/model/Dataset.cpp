@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "audio/AudioDecoder.h"
+#include "audio/AudioFiles.h"
 #include "common/Error.h"
 #include "common/Parallel.h"
 #include "common/Progress.h"
@@ -28,14 +29,6 @@ namespace fs = std::filesystem;
 int Dataset::label_index(const std::string& label) const {
   auto it = std::lower_bound(labels.begin(), labels.end(), label);
   return it != labels.end() && *it == label ? int(it - labels.begin()) : -1;
-}
-
-bool is_audio_extension(const fs::path& p) {
-  static const std::set<std::string> ext = {".wav", ".mp3", ".flac", ".ogg", ".oga", ".opus", ".m4a",
-                                            ".aac", ".au",  ".aif",  ".aiff", ".wma", ".mp4", ".webm"};
-  std::string e = p.extension().string();
-  std::transform(e.begin(), e.end(), e.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return ext.count(e) > 0;
 }
 
 namespace {

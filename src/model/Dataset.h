@@ -66,6 +66,4 @@ SpectrogramResult compute_spectrograms(const std::vector<std::filesystem::path>&
 // $XDG_CACHE_HOME/soundalike/spectrograms, else ~/.cache/soundalike/spectrograms, else empty.
 std::filesystem::path default_cache_dir();
 
-bool is_audio_extension(const std::filesystem::path& p);
-
 }  // namespace soundalike::model
