@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
 #include <fstream>
 #include <memory>
 #include <tuple>
@@ -10,6 +9,7 @@
 
 #include "audio/FfmpegSupport.h"
 #include "audio/MediaInput.h"
+#include "common/Text.h"
 
 extern "C" {
 #include <libavformat/avformat.h>
@@ -20,11 +20,6 @@ namespace soundalike {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string lower(std::string s) {
-  for (char& c : s) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 bool starts_with_bytes(std::string_view bytes, std::string_view signature) {
   return bytes.size() >= signature.size() && bytes.substr(0, signature.size()) == signature;
@@ -77,7 +72,7 @@ std::optional<Picture> embedded_picture(const fs::path& audio_file) {
     Picture picture{std::move(bytes), std::move(mime), audio_file};
     // FFmpeg names the picture type (ID3 and FLAC alike) in the stream's comment.
     const AVDictionaryEntry* type = av_dict_get(st->metadata, "comment", nullptr, 0);
-    if (type && lower(type->value) == "cover (front)") return picture;
+    if (type && to_lower(type->value) == "cover (front)") return picture;
     if (!first) first = std::move(picture);
   }
   return first;
@@ -96,17 +91,17 @@ std::optional<Picture> folder_picture(const fs::path& folder) {
   for (; !ec && it != end; it.increment(ec)) {
     std::error_code entry_ec;
     if (!it->is_regular_file(entry_ec)) continue;
-    const std::string ext = lower(it->path().extension().string());
+    const std::string ext = to_lower(it->path().extension().string());
     const auto e = std::find(kImageExtensions.begin(), kImageExtensions.end(), ext);
     if (e == kImageExtensions.end()) continue;
-    const std::string stem = lower(it->path().stem().string());
+    const std::string stem = to_lower(it->path().stem().string());
     const auto s = std::find(kPreferredStems.begin(), kPreferredStems.end(), stem);
     const size_t rank = s == kPreferredStems.end()
                             ? kPreferredStems.size() * kImageExtensions.size()
                             : size_t(s - kPreferredStems.begin()) * kImageExtensions.size() + size_t(e - kImageExtensions.begin());
     const std::uintmax_t size = it->file_size(entry_ec);
     if (entry_ec) continue;
-    candidates.push_back({rank, lower(it->path().filename().string()), it->path(), size});
+    candidates.push_back({rank, to_lower(it->path().filename().string()), it->path(), size});
   }
   std::sort(candidates.begin(), candidates.end(), [](const Candidate& a, const Candidate& b) {
     return std::tie(a.rank, a.key, a.path) < std::tie(b.rank, b.key, b.path);

@@ -9,15 +9,10 @@
 #include <sstream>
 
 #include "common/Error.h"
+#include "common/Text.h"
 
 namespace soundalike {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string_view trim(std::string_view s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
@@ -124,7 +119,7 @@ std::vector<std::string> genre_tokens(std::string_view tag) {
     // Taggers join several genres with any of these; none occurs inside a common genre name.
     if (i == tag.size() || tag[i] == ';' || tag[i] == ',' || tag[i] == '/' || tag[i] == '|') {
       const std::string_view t = trim(tag.substr(start, i - start));
-      if (!t.empty()) out.push_back(lower(t));
+      if (!t.empty()) out.push_back(to_lower(t));
       start = i + 1;
     }
   }
@@ -132,7 +127,7 @@ std::vector<std::string> genre_tokens(std::string_view tag) {
 }
 
 std::set<std::string> expand_genre(const GenreGroups& groups, std::string_view name) {
-  const std::string key = lower(trim(name));
+  const std::string key = to_lower(trim(name));
   std::set<std::string> out{key};
   if (auto it = groups.find(key); it != groups.end()) out.insert(it->second.begin(), it->second.end());
   return out;
@@ -148,7 +143,7 @@ GenreGroups parse_genre_groups(std::string_view text, const std::filesystem::pat
     l = trim(l);
     if (l.empty()) continue;
     const auto eq = l.find('=');
-    const std::string name = eq == std::string_view::npos ? std::string() : lower(trim(l.substr(0, eq)));
+    const std::string name = eq == std::string_view::npos ? std::string() : to_lower(trim(l.substr(0, eq)));
     const auto members = eq == std::string_view::npos ? std::vector<std::string>{} : genre_tokens(l.substr(eq + 1));
     if (name.empty() || members.empty())
       throw InputError(ExitCode::usage, source,

@@ -8,17 +8,12 @@
 #include <set>
 
 #include "common/Error.h"
+#include "common/Text.h"
 #include "features/FusedExtractor.h"
 #include "search/TimbreSongIndex.h"
 
 namespace soundalike {
 namespace {
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(), [](unsigned char c) { return char(std::tolower(c)); });
-  return out;
-}
 
 void normalise(std::vector<float>& v) {
   double s = 0;
@@ -133,13 +128,13 @@ class MixFilter {
       previous_.add(*row, row->id);
       remember(*row);
     }
-    for (const auto& a : c.exclude_artists) exclude_artists_.insert(lower(a));
+    for (const auto& a : c.exclude_artists) exclude_artists_.insert(to_lower(a));
     for (const auto& g : c.genres) genres_.merge(expand_genre(c.genre_groups, g));
     for (const auto& g : c.exclude_genres) exclude_genres_.merge(expand_genre(c.genre_groups, g));
     if (c.honour_ignore_list) {
       for (const IgnoreEntry& e : db.ignore_list()) {
-        if (e.field == "artist") ignored_artists_.insert(lower(e.value));
-        else if (e.field == "album") ignored_albums_.insert(lower(e.value));
+        if (e.field == "artist") ignored_artists_.insert(to_lower(e.value));
+        else if (e.field == "album") ignored_albums_.insert(to_lower(e.value));
         else if (e.field == "genre") ignored_genres_.merge(expand_genre(c.genre_groups, e.value));
         else if (e.field == "path") ignored_paths_.push_back(e.value);
         ignore_list_active_ = true;
@@ -161,7 +156,7 @@ class MixFilter {
   // The control that drops `t` whatever came before it, or null.
   const char* static_reject(const TrackRow& t) const {
     if (previous_.excluded(t)) return "previous";
-    const std::string artist = lower(t.tags.artist), album = lower(t.tags.album);
+    const std::string artist = to_lower(t.tags.artist), album = to_lower(t.tags.album);
     const auto genres = genre_tokens(t.tags.genre);
     auto any_genre_in = [&](const std::set<std::string>& set) {
       return std::any_of(genres.begin(), genres.end(), [&](const std::string& g) { return set.contains(g); });
@@ -188,7 +183,7 @@ class MixFilter {
   // song already chosen (not a control: silently skipped).
   const char* sequence_reject(const TrackRow& t) const {
     if (!t.content_hash.empty() && hashes_.contains(t.content_hash)) return "";
-    const std::string artist = lower(t.tags.artist), album = lower(t.tags.album);
+    const std::string artist = to_lower(t.tags.artist), album = to_lower(t.tags.album);
     if (c_.max_per_artist > 0 && !artist.empty()) {
       auto it = per_artist_.find(artist);
       if (it != per_artist_.end() && it->second >= c_.max_per_artist) return "max-per-artist";
@@ -212,7 +207,7 @@ class MixFilter {
   void accept(const TrackRow& t, bool result) {
     remember(t);
     if (!t.content_hash.empty()) hashes_.insert(t.content_hash);
-    if (result && !t.tags.artist.empty()) ++per_artist_[lower(t.tags.artist)];
+    if (result && !t.tags.artist.empty()) ++per_artist_[to_lower(t.tags.artist)];
   }
   std::map<std::string, int64_t> dropped() const {
     std::map<std::string, int64_t> out;
@@ -224,7 +219,7 @@ class MixFilter {
   struct Played {
     std::string artist, album;
   };
-  void remember(const TrackRow& t) { history_.push_back({lower(t.tags.artist), lower(t.tags.album)}); }
+  void remember(const TrackRow& t) { history_.push_back({to_lower(t.tags.artist), to_lower(t.tags.album)}); }
   bool active(std::string_view name) const {
     if (name == "previous") return !c_.previous.empty();
     if (name == "ignore-list") return ignore_list_active_;

@@ -9,12 +9,12 @@
 #include <vector>
 
 #include "common/Error.h"
+#include "common/Text.h"
 
 namespace soundalike::app {
 
 std::string content_type_for(const std::filesystem::path& p) {
-  std::string ext = p.extension().string();
-  for (char& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+  const std::string ext = to_lower(p.extension().string());
   if (ext == ".mp3") return "audio/mpeg";
   if (ext == ".flac") return "audio/flac";
   if (ext == ".ogg" || ext == ".oga" || ext == ".opus") return "audio/ogg";

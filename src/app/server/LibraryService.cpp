@@ -16,6 +16,7 @@
 #include "audio/AudioDecoder.h"
 #include "common/Error.h"
 #include "common/Image.h"
+#include "common/Text.h"
 #include "features/MelSpectrogram.h"
 #include "features/SpectrogramImage.h"
 #include "library/LibraryDb.h"
@@ -31,12 +32,6 @@ namespace {
 using nlohmann::json;
 
 constexpr double kPreviewSeconds = 30.0;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 std::string base64(std::span<const unsigned char> bytes) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -173,7 +168,7 @@ struct LibraryService::Impl {
       };
       std::vector<Key> keys;
       keys.reserve(rows.size());
-      for (const TrackRow& t : rows) keys.push_back({lower(t.tags.artist), lower(t.tags.album), t.tags.track.value_or(0), &t});
+      for (const TrackRow& t : rows) keys.push_back({to_lower(t.tags.artist), to_lower(t.tags.album), t.tags.track.value_or(0), &t});
       std::stable_sort(keys.begin(), keys.end(), [](const Key& a, const Key& b) {
         return std::tie(a.artist, a.album, a.track, a.row->path) < std::tie(b.artist, b.album, b.track, b.row->path);
       });
@@ -182,8 +177,8 @@ struct LibraryService::Impl {
       list->search_text.reserve(rows.size());
       for (const Key& k : keys) {
         const TrackRow& t = *k.row;
-        list->search_text.push_back(lower(t.tags.title) + kFieldSeparator + k.artist + kFieldSeparator + k.album +
-                                    kFieldSeparator + lower(std::filesystem::path(t.path).filename().string()));
+        list->search_text.push_back(to_lower(t.tags.title) + kFieldSeparator + k.artist + kFieldSeparator + k.album +
+                                    kFieldSeparator + to_lower(std::filesystem::path(t.path).filename().string()));
         list->rows.push_back(t);
       }
       track_list = std::move(list);
@@ -249,7 +244,7 @@ json LibraryService::health() const {
 
 json LibraryService::tracks(std::string_view query, int limit, int offset) const {
   const auto all = impl_->all_tracks();
-  const std::string needle = lower(query);
+  const std::string needle = to_lower(query);
   json list = json::array();
   int64_t total = 0;
   if (needle.find(Impl::kFieldSeparator) != std::string::npos) return {{"tracks", std::move(list)}, {"total", total}};

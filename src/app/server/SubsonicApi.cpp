@@ -22,6 +22,7 @@
 #include "audio/AudioTranscoder.h"
 #include "audio/CoverArt.h"
 #include "common/Image.h"
+#include "common/Text.h"
 #include "soundalike/Version.h"
 
 namespace soundalike::app {
@@ -151,12 +152,6 @@ constexpr const char* kUnknownArtist = "[Unknown Artist]";
 constexpr const char* kUnknownAlbum = "[Unknown Album]";
 constexpr const char* kMusicFolderId = "1";
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
 std::string iso_time(int64_t unix_seconds) {
   const std::time_t t = std::time_t(unix_seconds);
   std::tm tm{};
@@ -174,7 +169,7 @@ std::vector<std::string> split_genres(std::string_view tag) {
     const auto b = cur.find_first_not_of(" \t"), e = cur.find_last_not_of(" \t");
     if (b != std::string::npos) {
       std::string g = cur.substr(b, e - b + 1);
-      if (std::none_of(out.begin(), out.end(), [&](const std::string& o) { return lower(o) == lower(g); })) out.push_back(g);
+      if (std::none_of(out.begin(), out.end(), [&](const std::string& o) { return to_lower(o) == to_lower(g); })) out.push_back(g);
     }
     cur.clear();
   };
@@ -187,9 +182,9 @@ std::vector<std::string> split_genres(std::string_view tag) {
 }
 
 bool has_genre(std::string_view tag, std::string_view genre) {
-  const std::string want = lower(genre);
+  const std::string want = to_lower(genre);
   for (const auto& g : split_genres(tag))
-    if (lower(g) == want) return true;
+    if (to_lower(g) == want) return true;
   return false;
 }
 
@@ -246,12 +241,12 @@ struct Catalog {
       a.newest_id = std::max(a.newest_id, t.id);
       if (t.tags.year && (a.year == 0 || *t.tags.year < a.year)) a.year = *t.tags.year;
       for (const std::string& g : split_genres(t.tags.genre)) {
-        if (std::none_of(a.genres.begin(), a.genres.end(), [&](const std::string& o) { return lower(o) == lower(g); }))
+        if (std::none_of(a.genres.begin(), a.genres.end(), [&](const std::string& o) { return to_lower(o) == to_lower(g); }))
           a.genres.push_back(g);
-        Genre& entry = genre_map[lower(g)];
+        Genre& entry = genre_map[to_lower(g)];
         if (entry.name.empty()) entry.name = g;
         ++entry.songs;
-        genre_albums[lower(g)].insert(bi->second);
+        genre_albums[to_lower(g)].insert(bi->second);
       }
       album_of_row[i] = bi->second;
       last_modified = std::max(last_modified, t.indexed_at);
@@ -262,7 +257,7 @@ struct Catalog {
     }
     std::vector<size_t> order(artists.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return lower(artists[a].name) < lower(artists[b].name); });
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return to_lower(artists[a].name) < to_lower(artists[b].name); });
     std::vector<Artist> sorted;
     for (size_t i : order) sorted.push_back(std::move(artists[i]));
     artists = std::move(sorted);
@@ -333,7 +328,7 @@ class Params {
   std::optional<bool> boolean(const char* name) const {
     const auto v = get(name);
     if (!v) return std::nullopt;
-    return lower(*v) == "true" || *v == "1";
+    return to_lower(*v) == "true" || *v == "1";
   }
 
  private:
@@ -468,7 +463,7 @@ struct SubsonicApi::Impl {
     const TrackRow& t = c.row(i);
     const Catalog::Album& al = c.albums[c.album_of_row[i]];
     const std::filesystem::path file(t.path);
-    std::string suffix = lower(file.extension().string());
+    std::string suffix = to_lower(file.extension().string());
     if (!suffix.empty()) suffix.erase(0, 1);
     json genres = json::array();
     for (const auto& g : split_genres(t.tags.genre)) genres.push_back({{"name", g}});
@@ -722,23 +717,23 @@ struct SubsonicApi::Impl {
     } else if (type == "newest") {
       by([](const Catalog::Album* a) { return std::pair(-a->created, -a->newest_id); });
     } else if (type == "alphabeticalByName") {
-      by([](const Catalog::Album* a) { return std::pair(lower(a->name), lower(a->artist)); });
+      by([](const Catalog::Album* a) { return std::pair(to_lower(a->name), to_lower(a->artist)); });
     } else if (type == "alphabeticalByArtist") {
-      by([](const Catalog::Album* a) { return std::pair(lower(a->artist), lower(a->name)); });
+      by([](const Catalog::Album* a) { return std::pair(to_lower(a->artist), to_lower(a->name)); });
     } else if (type == "byGenre") {
       const std::string genre = p.required("genre");
       std::erase_if(list, [&](const Catalog::Album* a) {
-        return std::none_of(a->genres.begin(), a->genres.end(), [&](const std::string& g) { return lower(g) == lower(genre); });
+        return std::none_of(a->genres.begin(), a->genres.end(), [&](const std::string& g) { return to_lower(g) == to_lower(genre); });
       });
-      by([](const Catalog::Album* a) { return lower(a->name); });
+      by([](const Catalog::Album* a) { return to_lower(a->name); });
     } else if (type == "byYear") {
       // Subsonic: fromYear > toYear lists the range newest first; albums without a year are left out.
       const int from = p.integer("fromYear", 0, 0, 9999), to = p.integer("toYear", 0, 0, 9999);
       p.required("fromYear");
       p.required("toYear");
       std::erase_if(list, [&](const Catalog::Album* a) { return a->year == 0 || a->year < std::min(from, to) || a->year > std::max(from, to); });
-      if (from <= to) by([](const Catalog::Album* a) { return std::pair(a->year, lower(a->name)); });
-      else by([](const Catalog::Album* a) { return std::pair(-a->year, lower(a->name)); });
+      if (from <= to) by([](const Catalog::Album* a) { return std::pair(a->year, to_lower(a->name)); });
+      else by([](const Catalog::Album* a) { return std::pair(-a->year, to_lower(a->name)); });
     } else if (type == "frequent" || type == "recent" || type == "starred" || type == "highest") {
       list.clear();  // nor plays, stars or ratings
     } else {
@@ -803,11 +798,11 @@ struct SubsonicApi::Impl {
     std::string query = p.get("query").value_or("");
     // OpenSubsonic: an empty query, or "" written out, lists everything (clients sync that way).
     if (query == "\"\"") query.clear();
-    const std::string needle = lower(query);
+    const std::string needle = to_lower(query);
     auto matches = [&](std::initializer_list<std::string_view> fields) {
       if (needle.empty()) return true;
       for (auto f : fields)
-        if (lower(f).find(needle) != std::string::npos) return true;
+        if (to_lower(f).find(needle) != std::string::npos) return true;
       return false;
     };
     auto page = [&](const char* count_name, const char* offset_name, size_t total, auto match, auto emit) {
@@ -857,10 +852,10 @@ struct SubsonicApi::Impl {
   // a bit rate the file exceeds, or a format it is not in -> MP3 (the format every player plays) or Opus.
   static std::optional<TranscodeOptions> transcode_plan(const Params& p, const TrackRow& t,
                                                         const std::filesystem::path& file) {
-    const std::string format = lower(p.get("format").value_or(""));
+    const std::string format = to_lower(p.get("format").value_or(""));
     const int max_kbps = p.integer("maxBitRate", 0, 0, 100000);
     if (format == "raw") return std::nullopt;
-    std::string file_suffix = lower(file.extension().string());
+    std::string file_suffix = to_lower(file.extension().string());
     if (!file_suffix.empty()) file_suffix.erase(0, 1);
     const int file_kbps = t.duration > 0 ? int(std::lround(double(t.size) * 8 / t.duration / 1000)) : 0;
     const bool within_rate = max_kbps == 0 || (file_kbps > 0 && file_kbps <= max_kbps);

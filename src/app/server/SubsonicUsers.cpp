@@ -12,6 +12,7 @@
 #include <cstring>
 
 #include "common/Error.h"
+#include "common/Text.h"
 
 namespace soundalike::app {
 namespace {
@@ -242,9 +243,7 @@ bool UserDirectory::check_token(std::string_view name, std::string_view token, s
   if (!stored) return false;
   std::string expected = md5_hex(*stored + std::string(salt));
   OPENSSL_cleanse(stored->data(), stored->size());
-  std::string given(token);
-  for (char& c : given) c = char(std::tolower(static_cast<unsigned char>(c)));
-  return constant_time_equal(expected, given);
+  return constant_time_equal(expected, to_lower(token));
 }
 
 }  // namespace soundalike::app
