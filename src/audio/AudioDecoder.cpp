@@ -167,26 +167,9 @@ DecodedAudio decode_source(const ffmpeg::Source& src, const DecodeOptions& opt) 
     throw InputError(ExitCode::usage, src.label,
                      "offset " + std::to_string(opt.offset) + " s is past the end (" + std::to_string(declared) + " s)");
 
-  ffmpeg::CodecPtr ctx(avcodec_alloc_context3(m.codec));
-  if (!ctx) throw Error(ExitCode::internal, "out of memory allocating a codec context");
-  avcodec_parameters_to_context(ctx.get(), m.stream->codecpar);
-  ctx->thread_count = 1;  // parallelism comes from decoding many files at once
-  ctx->pkt_timebase = m.stream->time_base;  // lets the decoder shift timestamps when it drops priming samples
-  if (int err = avcodec_open2(ctx.get(), m.codec, nullptr); err < 0)
-    throw InputError(ExitCode::undecodable, src.label, "cannot open the " + result.info.codec + " decoder (" + ffmpeg::error_text(err) + ")");
-
+  const ffmpeg::CodecPtr ctx = ffmpeg::open_decoder(m, src.label);
   AVStream* st = m.stream;
-  const double tb = av_q2d(st->time_base);
-  const int64_t start_pts = st->start_time != AV_NOPTS_VALUE ? st->start_time : 0;
-  if (opt.offset > 0) {
-    // Land a little early: lossy codecs (MP3's bit reservoir, MDCT overlap) need a few frames of
-    // history before their output is right; the extra samples are dropped by timestamp below.
-    constexpr double kPreRollSeconds = 0.25;
-    const auto target = int64_t(std::max(0.0, opt.offset - kPreRollSeconds) / tb) + start_pts;
-    if (avformat_seek_file(m.format.get(), st->index, INT64_MIN, target, target, 0) < 0)
-      av_seek_frame(m.format.get(), st->index, target, AVSEEK_FLAG_BACKWARD);  // else: decode and discard
-    avcodec_flush_buffers(ctx.get());
-  }
+  if (opt.offset > 0) ffmpeg::seek_before(m, *ctx, opt.offset);  // the samples before it are dropped below
   const double end_time = opt.duration ? opt.offset + *opt.duration : INFINITY;
 
   ffmpeg::PacketPtr packet(av_packet_alloc());
@@ -212,7 +195,7 @@ DecodedAudio decode_source(const ffmpeg::Source& src, const DecodeOptions& opt) 
       // after a seek only the frame timestamps say where we landed.
       double t0 = clock;
       if (opt.offset > 0 && f.best_effort_timestamp != AV_NOPTS_VALUE)
-        t0 = double(f.best_effort_timestamp - start_pts) * tb;
+        t0 = ffmpeg::seconds_at(m, f.best_effort_timestamp);
       else if (t0 < 0)
         t0 = opt.offset;
       clock = t0 + f.nb_samples / rate;

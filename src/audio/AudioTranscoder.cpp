@@ -87,12 +87,7 @@ struct AudioTranscoder::Impl {
 
   void open(const TranscodeOptions& o) {
     in = ffmpeg::open_media(ffmpeg::Source{label, label, {}});
-    decoder.reset(avcodec_alloc_context3(in.codec));
-    if (!decoder) throw Error(ExitCode::internal, "out of memory allocating a codec context");
-    avcodec_parameters_to_context(decoder.get(), in.stream->codecpar);
-    decoder->thread_count = 1;
-    decoder->pkt_timebase = in.stream->time_base;
-    check(avcodec_open2(decoder.get(), in.codec, nullptr), "cannot open the decoder");
+    decoder = ffmpeg::open_decoder(in, label);
 
     const AVCodec* codec = find_encoder(o.codec);
     encoder.reset(avcodec_alloc_context3(codec));
@@ -137,14 +132,7 @@ struct AudioTranscoder::Impl {
     if (!fifo) throw Error(ExitCode::internal, "out of memory allocating a sample queue");
 
     start = o.start_seconds > 0 && std::isfinite(o.start_seconds) ? o.start_seconds : 0;
-    if (start > 0) {
-      const double tb = av_q2d(in.stream->time_base);
-      const int64_t origin = in.stream->start_time != AV_NOPTS_VALUE ? in.stream->start_time : 0;
-      const auto target = int64_t(start / tb) + origin;
-      if (avformat_seek_file(in.format.get(), in.stream->index, INT64_MIN, target, target, 0) < 0)
-        av_seek_frame(in.format.get(), in.stream->index, target, AVSEEK_FLAG_BACKWARD);  // else: decode and drop
-      avcodec_flush_buffers(decoder.get());
-    }
+    if (start > 0) ffmpeg::seek_before(in, *decoder, start);
   }
 
   // Converts `count` samples of `frame` from `first` on (all of them when frame is null: the resampler's
@@ -227,15 +215,13 @@ struct AudioTranscoder::Impl {
   }
 
   void take_decoded() {
-    const double tb = av_q2d(in.stream->time_base);
-    const int64_t origin = in.stream->start_time != AV_NOPTS_VALUE ? in.stream->start_time : 0;
     for (;;) {
       const int err = avcodec_receive_frame(decoder.get(), decoded.get());
       if (err < 0) return;  // EAGAIN, EOF, or a frame the decoder could not make: skipped
       int first = 0;
       // After a seek the frame timestamps say where we landed; the samples before the start are dropped.
       if (start > 0 && decoded->best_effort_timestamp != AV_NOPTS_VALUE) {
-        const double t0 = double(decoded->best_effort_timestamp - origin) * tb;
+        const double t0 = ffmpeg::seconds_at(in, decoded->best_effort_timestamp);
         if (t0 < start) first = std::min(decoded->nb_samples, int(std::lround((start - t0) * decoded->sample_rate)));
       }
       if (first < decoded->nb_samples) queue(decoded.get(), first, decoded->nb_samples - first);

@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "audio/FfmpegSupport.h"
-#include "audio/MediaInput.h"
 #include "common/Text.h"
 
 extern "C" {

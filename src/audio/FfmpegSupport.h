@@ -1,6 +1,6 @@
 #pragma once
-// What both FFmpeg users of this folder (AudioDecoder, AudioWriter) need: owners for FFmpeg's C objects,
-// its error text, and a silenced logger. Private to src/audio: it pulls in FFmpeg's headers, which no other
+// What every FFmpeg user of this folder (decoder, writer, transcoder, cover art) needs: owners for FFmpeg's
+// C objects, its error text, and a silenced logger. Private to src/audio: it pulls in FFmpeg's headers, which no other
 // folder should see.
 #include <memory>
 #include <mutex>
@@ -8,9 +8,11 @@
 
 extern "C" {
 #include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
 #include <libavutil/error.h>
 #include <libavutil/frame.h>
 #include <libavutil/log.h>
+#include <libswresample/swresample.h>
 }
 
 namespace soundalike::ffmpeg {
@@ -23,6 +25,20 @@ struct FrameFree {
 };
 struct PacketFree {
   void operator()(AVPacket* p) const { av_packet_free(&p); }
+};
+struct FormatCloser {
+  void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
+};
+struct SwrFree {
+  void operator()(SwrContext* s) const { swr_free(&s); }
+};
+struct AvioFree {
+  void operator()(AVIOContext* c) const {
+    if (c) {
+      av_freep(&c->buffer);
+      avio_context_free(&c);
+    }
+  }
 };
 using CodecPtr = std::unique_ptr<AVCodecContext, CodecCloser>;
 using FramePtr = std::unique_ptr<AVFrame, FrameFree>;

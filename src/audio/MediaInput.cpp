@@ -102,4 +102,34 @@ OpenMedia open_media(const Source& src) {
 }
 
 
+CodecPtr open_decoder(const OpenMedia& m, const fs::path& label) {
+  CodecPtr ctx(avcodec_alloc_context3(m.codec));
+  if (!ctx) throw Error(ExitCode::internal, "out of memory allocating a codec context");
+  avcodec_parameters_to_context(ctx.get(), m.stream->codecpar);
+  ctx->thread_count = 1;
+  ctx->pkt_timebase = m.stream->time_base;  // lets the decoder shift timestamps when it drops priming samples
+  if (int err = avcodec_open2(ctx.get(), m.codec, nullptr); err < 0)
+    throw InputError(ExitCode::undecodable, label,
+                     std::string("cannot open the ") + avcodec_get_name(m.stream->codecpar->codec_id) + " decoder (" +
+                         error_text(err) + ")");
+  return ctx;
+}
+
+namespace {
+int64_t stream_origin(const AVStream* st) { return st->start_time != AV_NOPTS_VALUE ? st->start_time : 0; }
+}  // namespace
+
+void seek_before(OpenMedia& m, AVCodecContext& decoder, double seconds) {
+  constexpr double kPreRollSeconds = 0.25;
+  const AVStream* st = m.stream;
+  const auto target = int64_t(std::max(0.0, seconds - kPreRollSeconds) / av_q2d(st->time_base)) + stream_origin(st);
+  if (avformat_seek_file(m.format.get(), st->index, INT64_MIN, target, target, 0) < 0)
+    av_seek_frame(m.format.get(), st->index, target, AVSEEK_FLAG_BACKWARD);  // else: decode and discard
+  avcodec_flush_buffers(&decoder);
+}
+
+double seconds_at(const OpenMedia& m, int64_t pts) {
+  return double(pts - stream_origin(m.stream)) * av_q2d(m.stream->time_base);
+}
+
 }  // namespace soundalike::ffmpeg

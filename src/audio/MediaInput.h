@@ -1,33 +1,15 @@
 #pragma once
 // Opening a media file (or bytes in memory) with FFmpeg and choosing its audio stream, shared by the
-// readers of this folder (AudioDecoder, AudioTranscoder). Private to src/audio, like FfmpegSupport.h.
+// readers of this folder (AudioDecoder, AudioTranscoder, CoverArt). Private to src/audio, like FfmpegSupport.h.
 #include <cstddef>
 #include <filesystem>
 #include <memory>
 #include <optional>
 #include <span>
 
-extern "C" {
-#include <libavformat/avformat.h>
-#include <libswresample/swresample.h>
-}
+#include "audio/FfmpegSupport.h"
 
 namespace soundalike::ffmpeg {
-
-struct FormatCloser {
-  void operator()(AVFormatContext* c) const { avformat_close_input(&c); }
-};
-struct SwrFree {
-  void operator()(SwrContext* s) const { swr_free(&s); }
-};
-struct AvioFree {
-  void operator()(AVIOContext* c) const {
-    if (c) {
-      av_freep(&c->buffer);
-      avio_context_free(&c);
-    }
-  }
-};
 
 // Serves FFmpeg's reads and seeks from bytes in memory (uploads).
 struct MemoryReader {
@@ -55,5 +37,18 @@ struct OpenMedia {
 // Throws InputError naming the file: missing, a directory, empty, unreadable, not media, no audio stream, or
 // no decoder for it in this FFmpeg build.
 OpenMedia open_media(const Source& src);
+
+// The decoder of the chosen stream, on one thread (parallelism comes from many files at once). Throws
+// InputError(undecodable) naming `label` when it cannot be opened.
+CodecPtr open_decoder(const OpenMedia& m, const std::filesystem::path& label);
+
+// Seeks to a little before `seconds` and flushes the decoder: lossy codecs (MP3's bit reservoir, MDCT
+// overlap) need a few frames of history before their output is right, so the caller drops the samples
+// before `seconds` by their timestamps (seconds_at). Where the container cannot seek, decoding simply
+// starts at the beginning and the same dropping applies.
+void seek_before(OpenMedia& m, AVCodecContext& decoder, double seconds);
+
+// Where a timestamp of the chosen stream lies, in seconds from the stream's start.
+double seconds_at(const OpenMedia& m, int64_t pts);
 
 }  // namespace soundalike::ffmpeg
