@@ -53,6 +53,8 @@ int choose_rate(const AVCodec* enc, StreamCodec codec, int input_rate) {
 std::string_view content_type(StreamCodec codec) { return codec == StreamCodec::mp3 ? "audio/mpeg" : "audio/ogg"; }
 std::string_view suffix(StreamCodec codec) { return codec == StreamCodec::mp3 ? "mp3" : "opus"; }
 
+int default_kbps(StreamCodec codec) { return codec == StreamCodec::mp3 ? 192 : 128; }
+
 int clamp_kbps(StreamCodec codec, int kbps) {
   return codec == StreamCodec::mp3 ? std::clamp(kbps, 32, 320) : std::clamp(kbps, 6, 510);
 }

@@ -20,6 +20,7 @@ struct TranscodeOptions {
 std::string_view content_type(StreamCodec codec);  // "audio/mpeg", "audio/ogg"
 std::string_view suffix(StreamCodec codec);        // "mp3", "opus"
 int clamp_kbps(StreamCodec codec, int kbps);
+int default_kbps(StreamCodec codec);  // when nothing is asked: 192 for MP3, 128 for Opus
 
 // Opening throws InputError naming the file (missing, not media, no audio), or Error(missing_resource)
 // when this FFmpeg build has no encoder for the codec. One transcoder belongs to one thread at a time.

@@ -144,6 +144,8 @@ TEST(Transcode, BitRatesAreClampedToTheCodec) {
   EXPECT_EQ(clamp_kbps(StreamCodec::mp3, 1000), 320);
   EXPECT_EQ(clamp_kbps(StreamCodec::opus, 8), 8);
   EXPECT_EQ(clamp_kbps(StreamCodec::opus, 1000), 510);
+  EXPECT_EQ(default_kbps(StreamCodec::mp3), 192);
+  EXPECT_EQ(default_kbps(StreamCodec::opus), 128);
   EXPECT_EQ(content_type(StreamCodec::mp3), "audio/mpeg");
   EXPECT_EQ(content_type(StreamCodec::opus), "audio/ogg");
 }

@@ -152,6 +152,16 @@ constexpr const char* kUnknownArtist = "[Unknown Artist]";
 constexpr const char* kUnknownAlbum = "[Unknown Album]";
 constexpr const char* kMusicFolderId = "1";
 
+// "flac" for song.FLAC: Subsonic's suffix, and what a `format` request is compared with.
+std::string suffix_of(const std::filesystem::path& file) {
+  std::string suffix = to_lower(file.extension().string());
+  if (!suffix.empty()) suffix.erase(0, 1);
+  return suffix;
+}
+
+// The file's average bit rate in kbps, from its size and length; 0 when the length is unknown.
+int average_kbps(const TrackRow& t) { return t.duration > 0 ? int(std::lround(double(t.size) * 8 / t.duration / 1000)) : 0; }
+
 std::string iso_time(int64_t unix_seconds) {
   const std::time_t t = std::time_t(unix_seconds);
   std::tm tm{};
@@ -463,8 +473,6 @@ struct SubsonicApi::Impl {
     const TrackRow& t = c.row(i);
     const Catalog::Album& al = c.albums[c.album_of_row[i]];
     const std::filesystem::path file(t.path);
-    std::string suffix = to_lower(file.extension().string());
-    if (!suffix.empty()) suffix.erase(0, 1);
     json genres = json::array();
     for (const auto& g : split_genres(t.tags.genre)) genres.push_back({{"name", g}});
     json j{{"id", std::to_string(t.id)},
@@ -480,7 +488,7 @@ struct SubsonicApi::Impl {
            {"coverArt", std::to_string(t.id)},
            {"size", t.size},
            {"contentType", content_type_for(file)},
-           {"suffix", suffix},
+           {"suffix", suffix_of(file)},
            {"duration", int(std::lround(t.duration))},
            // Relative, as Subsonic's paths are: the server's own folders are nobody else's business.
            {"path", al.artist + "/" + al.name + "/" + file.filename().string()},
@@ -497,7 +505,7 @@ struct SubsonicApi::Impl {
     if (t.tags.track) j["track"] = *t.tags.track;
     if (t.tags.year) j["year"] = *t.tags.year;
     if (!t.tags.genre.empty()) j["genre"] = t.tags.genre;
-    if (t.duration > 0) j["bitRate"] = int(std::lround(double(t.size) * 8 / t.duration / 1000));
+    if (t.duration > 0) j["bitRate"] = average_kbps(t);
     return j;
   }
 
@@ -855,9 +863,8 @@ struct SubsonicApi::Impl {
     const std::string format = to_lower(p.get("format").value_or(""));
     const int max_kbps = p.integer("maxBitRate", 0, 0, 100000);
     if (format == "raw") return std::nullopt;
-    std::string file_suffix = to_lower(file.extension().string());
-    if (!file_suffix.empty()) file_suffix.erase(0, 1);
-    const int file_kbps = t.duration > 0 ? int(std::lround(double(t.size) * 8 / t.duration / 1000)) : 0;
+    const std::string file_suffix = suffix_of(file);
+    const int file_kbps = average_kbps(t);
     const bool within_rate = max_kbps == 0 || (file_kbps > 0 && file_kbps <= max_kbps);
     // Seeking inside the original bytes is the player's business (Range); timeOffset asks the server to.
     const int offset = p.integer("timeOffset", 0, 0, 1 << 24);
@@ -868,7 +875,7 @@ struct SubsonicApi::Impl {
       if (file_suffix == "opus") o.codec = StreamCodec::opus;
       else o.codec = StreamCodec::mp3;  // includes formats soundalike cannot write (a 900 kbps FLAC under a cap)
       if (max_kbps == 0 && file_kbps > 0) {  // only the offset: no need to spend more bits than the file has
-        o.kbps = clamp_kbps(o.codec, std::min(file_kbps, o.codec == StreamCodec::mp3 ? 192 : 128));
+        o.kbps = clamp_kbps(o.codec, std::min(file_kbps, default_kbps(o.codec)));
         return o;
       }
     } else if (format == "mp3") {
@@ -878,7 +885,7 @@ struct SubsonicApi::Impl {
     } else {
       throw SubsonicError(0, "cannot stream as '" + format + "': soundalike transcodes to mp3 or opus, or sends the original (raw)");
     }
-    o.kbps = clamp_kbps(o.codec, max_kbps > 0 ? max_kbps : o.codec == StreamCodec::mp3 ? 192 : 128);
+    o.kbps = clamp_kbps(o.codec, max_kbps > 0 ? max_kbps : default_kbps(o.codec));
     return o;
   }
 
