@@ -38,6 +38,7 @@ class Statement {
     return check(sqlite3_bind_text(stmt_, i, v.data(), int(v.size()), SQLITE_TRANSIENT));
   }
   Statement& bind_text_or_null(int i, std::string_view v) { return v.empty() ? bind_null(i) : bind(i, v); }
+  Statement& bind_or_null(int i, std::optional<int> v) { return v ? bind(i, *v) : bind_null(i); }
   Statement& bind_null(int i) { return check(sqlite3_bind_null(stmt_, i)); }
   Statement& bind_blob(int i, std::span<const float> v) {
     return check(sqlite3_bind_blob(stmt_, i, v.data(), int(v.size_bytes()), SQLITE_TRANSIENT));
@@ -65,6 +66,7 @@ class Statement {
   int64_t i64(int c) const { return sqlite3_column_int64(stmt_, c); }
   double f64(int c) const { return sqlite3_column_double(stmt_, c); }
   bool is_null(int c) const { return sqlite3_column_type(stmt_, c) == SQLITE_NULL; }
+  std::optional<int> optional_int(int c) const { return is_null(c) ? std::nullopt : std::optional<int>(int(i64(c))); }
   std::string text(int c) const {
     const auto* p = sqlite3_column_text(stmt_, c);
     return p ? std::string(reinterpret_cast<const char*>(p), size_t(sqlite3_column_bytes(stmt_, c))) : std::string();
@@ -194,7 +196,7 @@ TrackRow read_track(const Statement& s) {
   t.tags.artist = s.text(7);
   t.tags.album = s.text(8);
   t.tags.genre = s.text(9);
-  if (!s.is_null(10)) t.tags.track = int(s.i64(10));
+  t.tags.track = s.optional_int(10);
   t.descriptors.bpm = s.f64(11);
   t.descriptors.tempo_confidence = s.f64(12);
   t.descriptors.loudness_db = s.is_null(13) ? -120.0 : s.f64(13);
@@ -202,7 +204,7 @@ TrackRow read_track(const Statement& s) {
   t.error = s.text(15);
   t.error_code = int(s.i64(16));
   t.indexed_at = s.i64(17);
-  if (!s.is_null(18)) t.tags.year = int(s.i64(18));
+  t.tags.year = s.optional_int(18);
   return t;
 }
 
@@ -308,10 +310,7 @@ std::vector<int64_t> LibraryDb::commit(std::span<const TrackUpdate> updates) {
       up.bind_text_or_null(4, t.content_hash).bind(5, t.duration);
       up.bind_text_or_null(6, t.tags.title).bind_text_or_null(7, t.tags.artist);
       up.bind_text_or_null(8, t.tags.album).bind_text_or_null(9, t.tags.genre);
-      if (t.tags.track) up.bind(10, *t.tags.track);
-      else up.bind_null(10);
-      if (t.tags.year) up.bind(17, *t.tags.year);
-      else up.bind_null(17);
+      up.bind_or_null(10, t.tags.track).bind_or_null(17, t.tags.year);
       if (t.failed()) {
         for (int c = 11; c <= 14; ++c) up.bind_null(c);
         up.bind(15, std::string_view(t.error)).bind(16, t.error_code);
@@ -372,11 +371,7 @@ void LibraryDb::refresh_tags(std::span<const std::pair<int64_t, AudioTags>> tags
     for (const auto& [id, t] : tags) {
       up.reset();
       up.bind(1, id).bind_text_or_null(2, t.title).bind_text_or_null(3, t.artist);
-      up.bind_text_or_null(4, t.album).bind_text_or_null(5, t.genre);
-      if (t.track) up.bind(6, *t.track);
-      else up.bind_null(6);
-      if (t.year) up.bind(7, *t.year);
-      else up.bind_null(7);
+      up.bind_text_or_null(4, t.album).bind_text_or_null(5, t.genre).bind_or_null(6, t.track).bind_or_null(7, t.year);
       up.run();
     }
     exec(db, "INSERT OR REPLACE INTO meta(key, value) VALUES('tags_version', '2')", path_);
