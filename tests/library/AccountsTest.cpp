@@ -1,9 +1,9 @@
 // Users and playlists (schema version 4): storage, edits, and the migration of a version 3 library.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "common/Error.h"
 #include "library/LibraryDb.h"
+#include "library/RawSql.h"
 #include "support/TestSupport.h"
 
 using namespace soundalike;
@@ -76,13 +76,8 @@ TEST(Accounts, VersionThreeLibraryReadsNoneAndIsMigratedForWriting) {
   test::TempDir dir;
   const auto path = dir / "lib.db";
   { LibraryDb db(path, LibraryDb::Mode::read_write); }
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw, "DROP TABLE playlist_tracks; DROP TABLE playlists; DROP TABLE users; "
-                              "UPDATE meta SET value = '3' WHERE key = 'schema_version';",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(raw);
+  ASSERT_NO_FATAL_FAILURE(test::run_sql(path, "DROP TABLE playlist_tracks; DROP TABLE playlists; DROP TABLE users; "
+                                              "UPDATE meta SET value = '3' WHERE key = 'schema_version';"));
   {
     const LibraryDb old(path, LibraryDb::Mode::read_only);
     EXPECT_TRUE(old.users().empty());

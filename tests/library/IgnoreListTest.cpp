@@ -1,9 +1,9 @@
 // The ignore list table (schema version 3): editing, case rules, and older libraries.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include "common/Error.h"
 #include "library/LibraryDb.h"
+#include "library/RawSql.h"
 #include "support/TestSupport.h"
 
 using namespace soundalike;
@@ -31,10 +31,7 @@ TEST(IgnoreList, VersionTwoLibraryReadsEmptyAndIsMigratedForWriting) {
   test::TempDir dir;
   const auto path = dir / "lib.db";
   { LibraryDb db(path, LibraryDb::Mode::read_write); }
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw, "DROP TABLE ignored; UPDATE meta SET value = '2' WHERE key = 'schema_version';", nullptr, nullptr, nullptr), SQLITE_OK);
-  sqlite3_close(raw);
+  ASSERT_NO_FATAL_FAILURE(test::run_sql(path, "DROP TABLE ignored; UPDATE meta SET value = '2' WHERE key = 'schema_version';"));
   EXPECT_TRUE(LibraryDb(path, LibraryDb::Mode::read_only).ignore_list().empty());
   LibraryDb rw(path, LibraryDb::Mode::read_write);
   EXPECT_TRUE(rw.add_ignore({"album", "Best Of"}));

@@ -7,13 +7,13 @@
 #include <stdexcept>
 #include <string>
 
-#include <sqlite3.h>
 
 #include "audio/AudioWriter.h"
 #include "common/Error.h"
 #include "features/MfccExtractor.h"
 #include "library/Indexer.h"
 #include "library/LibraryDb.h"
+#include "library/RawSql.h"
 #include "support/TestSupport.h"
 
 namespace soundalike {
@@ -95,13 +95,8 @@ TEST(Indexer, ALibraryFromBeforeYearsGetsThemFromTheNextRun) {
     EXPECT_EQ(db.tracks().at(0).tags.year, 1994) << "a new library stores years as it indexes";
   }
   // Make it a version-4 library: no year column, no tags_version.
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw, "ALTER TABLE tracks DROP COLUMN year; DELETE FROM meta WHERE key = 'tags_version'; "
-                              "UPDATE meta SET value = '4' WHERE key = 'schema_version';",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(raw);
+  ASSERT_NO_FATAL_FAILURE(test::run_sql(path, "ALTER TABLE tracks DROP COLUMN year; DELETE FROM meta WHERE key = 'tags_version'; "
+                                              "UPDATE meta SET value = '4' WHERE key = 'schema_version';"));
   {
     const LibraryDb old(path, LibraryDb::Mode::read_only);
     ASSERT_EQ(old.tracks().size(), 2u);

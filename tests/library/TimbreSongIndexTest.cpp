@@ -6,7 +6,6 @@
 #include <cmath>
 #include <random>
 
-#include <sqlite3.h>
 
 #include "features/GaussianTimbre.h"
 #include "library/LibraryDb.h"
@@ -14,6 +13,7 @@
 #include "library/LibrarySearch.h"
 #include "search/PairDistance.h"
 #include "search/TimbreSongIndex.h"
+#include "library/RawSql.h"
 #include "support/TestSupport.h"
 
 using namespace soundalike;
@@ -239,13 +239,6 @@ TEST(LibraryMutualProximity, StatisticsAreStoredIncrementallyAndDroppedWithTheVe
 
 namespace {
 
-void sql(const std::filesystem::path& db, const char* statement) {
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
-  EXPECT_EQ(sqlite3_exec(raw, statement, nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(raw);
-  sqlite3_close(raw);
-}
-
 TEST(LibrarySchema, VersionOneIsReadableAndMigratedWhenOpenedForWriting) {
   test::TempDir dir;
   const auto path = dir / "lib.db";
@@ -257,7 +250,7 @@ TEST(LibrarySchema, VersionOneIsReadableAndMigratedWhenOpenedForWriting) {
     db.commit(std::span(&u, 1));
   }
   // What a version 1 build left behind.
-  sql(path, "DROP TABLE distance_stats; UPDATE meta SET value = '1' WHERE key = 'schema_version';");
+  ASSERT_NO_FATAL_FAILURE(test::run_sql(path, "DROP TABLE distance_stats; UPDATE meta SET value = '1' WHERE key = 'schema_version';"));
   {
     LibraryDb ro(path, LibraryDb::Mode::read_only);
     EXPECT_TRUE(ro.distance_stats("timbre-v1", "kl").empty());
