@@ -14,8 +14,8 @@ namespace {
 // to a thread other than the one waiting in poll(), which then only sees it at the timeout.
 constexpr std::chrono::milliseconds kPollInterval{200};
 
-IndexerOptions indexer_options(const WatchOptions& o, BatchResult& result) {
-  IndexerOptions io = o.indexer;
+// `base` as a watch runs it: quiet, tolerant of roots that vanished, every commit reported.
+IndexerOptions indexer_options(IndexerOptions io, const WatchOptions& o, BatchResult& result) {
   io.progress = false;
   io.skip_missing_roots = true;
   io.on_committed = [&o, &result](const TrackRow& t) {
@@ -51,9 +51,7 @@ BatchResult apply_changes(LibraryDb& db, const FeatureExtractor& extractor, cons
   if (changes.rescan) {
     // Events were lost, so the batch's own lists are incomplete: a full pass covers them and the rest.
     if (o.on_change) o.on_change({WatchChange::Type::rescan, {}, {}, 0});
-    IndexerOptions io = indexer_options(o, result);
-    io.prune = true;
-    io.prune_within_roots = true;
+    const IndexerOptions io = indexer_options(full_pass_options(o), o, result);
     const IndexSummary s = run_indexer(db, extractor, io);
     report_removed(o, s.pruned_paths, result);
   } else {
@@ -80,7 +78,7 @@ BatchResult apply_changes(LibraryDb& db, const FeatureExtractor& extractor, cons
       }
     }
     if (!changes.written.empty() && !cancel_requested(o.indexer.cancel)) {
-      IndexerOptions io = indexer_options(o, result);
+      IndexerOptions io = indexer_options(o.indexer, o, result);
       io.roots.clear();
       for (const fs::path& p : changes.written) {
         std::error_code ec;
