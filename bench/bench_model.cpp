@@ -14,6 +14,7 @@
 #include <string>
 
 #include "app/Environment.h"
+#include "common/HeapPolicy.h"
 #include "audio/AudioDecoder.h"
 #include "library/TrackAnalyzer.h"
 #include "model/Embedder.h"
@@ -178,6 +179,7 @@ BENCHMARK(BM_EmbedBatch30s)->Arg(16)->Unit(benchmark::kMillisecond)->UseRealTime
 
 int main(int argc, char** argv) {
   soundalike::app::prefer_passive_openmp(argv);  // OMP_WAIT_POLICY=ACTIVE in the environment measures the default
+  soundalike::keep_large_blocks_for_reuse();     // as the CLI does
   for (int i = 1; i < argc; ++i)
     if (std::strncmp(argv[i], "--threads=", 10) == 0) {
       g_threads = std::max(1, std::atoi(argv[i] + 10));

@@ -7,11 +7,13 @@
 #include "app/Commands.h"
 #include "app/Environment.h"
 #include "common/Error.h"
+#include "common/HeapPolicy.h"
 #include "soundalike/Version.h"
 
 int main(int argc, char** argv) {
   using namespace soundalike;
   if (app::runs_multithreaded_torch(argc, argv)) app::prefer_passive_openmp(argv);
+  keep_large_blocks_for_reuse();
   CLI::App app{"soundalike: give it a song you like, get the songs of your library that sound alike."};
   app.set_version_flag("--version", std::string("soundalike ") + kVersion);
   app.require_subcommand(1);
