@@ -77,7 +77,17 @@ class LibraryQueue {
         kind_(library_kind(db_, o.features, o.model)),
         search_(db_, kind_, o.search.options(kind_)),
         controls_(std::move(controls)),
-        music_dir_(std::move(music_dir)) {}
+        music_dir_(std::move(music_dir)) {
+    // A --previous that names no library song is the user's mistake: said now, before anything is queued,
+    // rather than found again for every song the radio follows.
+    for (const std::string& ref : controls_.previous) {
+      try {
+        resolve_query(db_, kind_, ref, nullptr);
+      } catch (const Error& e) {
+        throw Error(e.code(), std::string("--previous: ") + e.what());
+      }
+    }
+  }
 
   void resolve(PlayerQueue& q) const {
     for (QueuedSong& s : q.songs) {
@@ -186,6 +196,7 @@ int run_radio(const MpdCli& o, const MpdAddress& address, std::unique_ptr<MpdCli
                o.ahead);
   std::string said;       // the last waiting reason printed, so that a wait is told once
   std::string last_note;  // the same for a shortfall
+  std::string unmet;      // the same for controls the current seeds cannot meet
   int failures = 0;
   while (!interrupt.interrupted()) {
     try {
@@ -199,7 +210,20 @@ int run_radio(const MpdCli& o, const MpdAddress& address, std::unique_ptr<MpdCli
       bool replan = false;
       if (const std::optional<QueueRequest> request = planner.plan(queue)) {
         said.clear();
-        const LibraryQueue::Picked picked = library.pick(*request);
+        LibraryQueue::Picked picked;
+        try {
+          picked = library.pick(*request);
+          unmet.clear();
+        } catch (const MpdError&) {
+          throw;
+        } catch (const Error& e) {
+          // These seeds cannot be followed under the controls (say --max-bpm-diff and songs without a
+          // detected tempo); the next song may be, so the radio says so once and waits for it.
+          if (e.what() != unmet) std::fprintf(stderr, "soundalike: %s; waiting for the next song\n", e.what());
+          unmet = e.what();
+          if (!client->wait_for_change(interrupt.token())) break;
+          continue;
+        }
         for (size_t i = 0; i < picked.uris.size(); ++i) {
           try {
             client->add(picked.uris[i]);

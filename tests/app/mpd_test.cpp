@@ -392,6 +392,47 @@ TEST_F(MpdRadio, RadioKeepsTheQueueFilledWithoutRepeats) {
   EXPECT_NE(test::read_file(*dir_ / "radio.log").find("radio stopped"), std::string::npos);
 }
 
+TEST_F(MpdRadio, RadioWaitsWhileTheSeedsCannotMeetTheControls) {
+  // A steady tone has no tempo for --max-bpm-diff to measure from: the radio says so once and waits for
+  // the next song, which has one, instead of ending. Its own library, so that the tone never reaches the
+  // other tests' queues.
+  const fs::path tone = music() / "Tones" / "tone.flac";
+  fs::create_directories(tone.parent_path());
+  const auto f = test::run_command("ffmpeg -nostdin -v error -y -f lavfi -i sine=frequency=440:duration=10 -metadata artist=Tones " +
+                                   test::quote(tone.string()));
+  ASSERT_EQ(f.exit_code, 0) << f.err;
+  const fs::path db = *dir_ / "tones.db";
+  const auto r = test::run_cli("index " + test::quote(music().string()) + " --db " + test::quote(db.string()) + " --features mfcc --jobs 2");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_EQ(mpc("update --wait").exit_code, 0);
+  ASSERT_EQ(mpc("add Tones/tone.flac").exit_code, 0);
+  ASSERT_EQ(mpc("add " + uri(1)).exit_code, 0);  // hats: bursts four to seven times a second
+  ASSERT_EQ(mpc("play").exit_code, 0);
+  const fs::path log = *dir_ / "radio-tempo.log";
+  Child radio({SOUNDALIKE_CLI, "mpd", "--db", db.string(), "--host", "127.0.0.1", "--port", std::to_string(port_), "--music-dir",
+               music().string(), "--radio", "--ahead", "2", "--max-bpm-diff", "200"},
+              log);
+  ASSERT_TRUE(wait_until([&] { return test::read_file(log).find("waiting for the next song") != std::string::npos; },
+                         std::chrono::seconds(20)))
+      << test::read_file(log);
+  EXPECT_NE(test::read_file(log).find("no seed has a detected tempo"), std::string::npos) << test::read_file(log);
+  EXPECT_TRUE(radio.running()) << test::read_file(log);
+  EXPECT_EQ(queue().size(), 2u);
+  ASSERT_EQ(mpc("next").exit_code, 0);
+  ASSERT_TRUE(wait_until([] { return queue().size() >= 4; }, std::chrono::seconds(20))) << test::read_file(log);
+  EXPECT_EQ(radio.stop(SIGTERM, std::chrono::seconds(10)), 0) << test::read_file(log);
+  fs::remove_all(tone.parent_path());
+  mpc("update --wait");
+}
+
+TEST_F(MpdRadio, RadioRefusesAPreviousSongOutsideTheLibrary) {
+  const auto r = test::run_cli("mpd --db " + test::quote(db().string()) + " " + tcp() + " --music-dir " +
+                               test::quote(music().string()) + " --radio --previous 999999");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--previous"), std::string::npos) << r.err;
+  EXPECT_TRUE(queue().empty());
+}
+
 TEST_F(MpdRadio, RadioSurvivesMpdGoingAway) {
   ASSERT_EQ(mpc("add " + uri(0)).exit_code, 0);
   ASSERT_EQ(mpc("play").exit_code, 0);
