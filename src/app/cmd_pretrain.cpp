@@ -130,14 +130,24 @@ int run(PretrainCli& o) {
                      {"epochs_run", r.history.size()}, {"pretrain_seconds", r.pretrain_seconds},
                      {"windows_per_second", r.windows_per_second}, {"parameters", r.parameters},
                      {"history", h},             {"failures", failures}};
+    if (r.averaged_epochs > 0)
+      j["averaged"] = {{"epochs", r.averaged_epochs}, {"val_p_at_1_l2", r.averaged.val_p_at_1_l2},
+                       {"val_p_at_10_l2", r.averaged.val_p_at_10_l2}, {"val_p_at_1_cosine", r.averaged.val_p_at_1_cosine},
+                       {"val_p_at_10_cosine", r.averaged.val_p_at_10_cosine}};
     if (r.head)
       j["head"] = {{"labels", r.head->labels}, {"train_accuracy", r.head->train_accuracy},
                    {"test_accuracy", r.head->test_accuracy}, {"test_clips", r.head->test_clips}};
     std::cout << j.dump(2) << '\n';
   } else {
-    std::printf("pretrained in %.1f s (%.0f windows/s); kept epoch %d of %zu: validation P@10 l2 %.3f cosine %.3f\n",
-                r.pretrain_seconds, r.windows_per_second, r.best_epoch, r.history.size(), best.val_p_at_10_l2,
-                best.val_p_at_10_cosine);
+    if (r.averaged_epochs > 0)
+      std::printf("pretrained in %.1f s (%.0f windows/s); kept the mean of the last %d of %zu epochs: validation P@10 l2 "
+                  "%.3f cosine %.3f\n",
+                  r.pretrain_seconds, r.windows_per_second, r.averaged_epochs, r.history.size(), r.averaged.val_p_at_10_l2,
+                  r.averaged.val_p_at_10_cosine);
+    else
+      std::printf("pretrained in %.1f s (%.0f windows/s); kept epoch %d of %zu: validation P@10 l2 %.3f cosine %.3f\n",
+                  r.pretrain_seconds, r.windows_per_second, r.best_epoch, r.history.size(), best.val_p_at_10_l2,
+                  best.val_p_at_10_cosine);
     if (r.head)
       std::printf("output layer: %zu labels, accuracy train %.3f, test %.3f (%d clips)\n", r.head->labels.size(),
                   r.head->train_accuracy, r.head->test_accuracy, r.head->test_clips);
@@ -177,6 +187,10 @@ void add_pretrain_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("--labeled-batch", t.labeled_batch, "Labeled windows per step with --labeled-weight")
       ->capture_default_str()->check(CLI::Range(1, 4096));
   cmd->add_flag("--keep-last", t.keep_last, "Keep the last epoch rather than the best on --validate (still scored)");
+  cmd->add_option("--average-from", t.average_from,
+                  "Ship the mean of the weights of every epoch from this one on (weight averaging), batch norm "
+                  "re-estimated; validation still scores each epoch and the mean (0 = off)")
+      ->capture_default_str()->check(CLI::Range(0, 100000));
   cmd->add_option("--projection", t.projection_size, "Width of the projection the loss sees (0 = the embedding itself)")
       ->capture_default_str()->check(CLI::Range(0, 65536));
   cmd->add_option("--backbone", t.backbone.name, "Network: compact (strided, fast) or conv4 (four VGG-style blocks)")

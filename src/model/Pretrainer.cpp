@@ -250,7 +250,12 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
                           {"normalization", o.global_normalization ? "global" : "per band"},
                           {"weight_decay", o.weight_decay},
                           {"learning_rate", o.learning_rate},
-                          {"selected_on", o.keep_last ? "last epoch" : "mean of L2 and cosine P@10 on the validation clips"},
+                          {"selected_on", result.averaged_epochs > 0 ? "mean of the weights of the last " +
+                                                                             std::to_string(result.averaged_epochs) + " epochs"
+                                          : o.keep_last ? "last epoch"
+                                                        : "mean of L2 and cosine P@10 on the validation clips"},
+                          {"averaged_epochs", result.averaged_epochs},
+                          {"averaged_validation", result.averaged_epochs > 0 ? to_json(result.averaged) : nlohmann::json()},
                           {"best_epoch", result.best_epoch},
                           {"history", h}};
   };
@@ -272,6 +277,18 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
 
   std::vector<std::vector<size_t>> steps;  // this epoch's batches of tracks
   double loss_sum = 0;
+  std::vector<torch::Tensor> average;      // of net's parameters, with average_from
+  auto add_to_average = [&] {
+    torch::NoGradGuard no_grad;
+    const auto now = net->parameters();
+    if (average.empty()) {
+      for (const auto& p : now) average.push_back(p.detach().clone());
+    } else {
+      const double w = 1.0 / double(result.averaged_epochs + 1);
+      for (size_t i = 0; i < now.size(); ++i) average[i].add_(now[i].detach() - average[i], w);
+    }
+    ++result.averaged_epochs;
+  };
   EpochTask task;
   task.network = net.get();
   task.begin_epoch = [&](int) {
@@ -337,6 +354,7 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
   };
   task.recalibrate = [&](uint64_t seed) { recalibrate_batchnorm(*net, d.tracks, meta, 64, seed); };
   task.evaluate = [&](const EpochInfo& info) {
+    if (o.average_from > 0 && info.epoch >= o.average_from && !info.cancelled) add_to_average();
     PretrainEpoch e;
     e.epoch = info.epoch;
     e.loss = steps.empty() ? 0 : loss_sum / double(steps.size());
@@ -358,6 +376,17 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
   result.pretrain_seconds = ran.seconds;
   result.windows_per_second = ran.step_seconds > 0 ? windows_trained / ran.step_seconds : 0;
   if (result.interrupted) return result;
+  if (result.averaged_epochs > 0) {
+    {
+      torch::NoGradGuard no_grad;
+      const auto now = net->parameters();
+      for (size_t i = 0; i < now.size(); ++i) now[i].copy_(average[i]);
+    }
+    // The mean of the weights needs its own BatchNorm statistics (those of no single epoch fit it).
+    recalibrate_batchnorm(*net, d.tracks, meta, 64, o.seed + 104729);
+    result.averaged.epoch = 0;
+    score_validation(*net, d, meta, result.averaged);
+  }
 
   nlohmann::json s = summary();
   s["pretrain_seconds"] = result.pretrain_seconds;

@@ -18,6 +18,7 @@
 #include "library/TrackAnalyzer.h"
 #include "model/Embedder.h"
 #include "model/GeneratedAudio.h"
+#include "model/Network.h"
 #include "model/Pretrainer.h"
 #include "support/TestSupport.h"
 
@@ -126,6 +127,39 @@ TEST(Pretrainer, PooledMeanStdRecipeHasTheDocumentedWidth) {
   }
   EXPECT_GT(spread, 0.0);
   EXPECT_EQ(e.classify(clip, 4).size(), 4u);
+}
+
+// Weight averaging ships the mean of the epochs' weights: a run stopped after epoch 1 and one kept at
+// epoch 2 (the same run, deterministic) bracket it, and every learnt weight of the averaged model is the
+// mean of theirs.
+TEST(Pretrainer, WeightAveragingShipsTheMeanOfTheEpochsWeights) {
+  test::TempDir dir;
+  const PretrainData d = tiny_data(dir, 3, 4.0);
+  PretrainOptions o = tiny_options();
+  o.epochs = 2;
+  o.keep_last = true;
+  o.stop_after = 1;
+  pretrain_model(d, o, dir / "epoch1.model");
+  o.stop_after = 0;
+  pretrain_model(d, o, dir / "epoch2.model");
+  o.keep_last = false;
+  o.average_from = 1;
+  const PretrainResult r = pretrain_model(d, o, dir / "mean.model");
+  EXPECT_EQ(r.averaged_epochs, 2);
+  EXPECT_GT(r.averaged.val_p_at_10_l2, 0.0);
+  EXPECT_EQ(Embedder(dir / "mean.model").metadata().training.at("averaged_epochs").get<int>(), 2);
+
+  const auto one = load_model(dir / "epoch1.model").network->backbone_ptr()->named_parameters();
+  const auto two = load_model(dir / "epoch2.model").network->backbone_ptr()->named_parameters();
+  const auto mean = load_model(dir / "mean.model").network->backbone_ptr()->named_parameters();
+  ASSERT_GT(mean.size(), 0u);
+  double moved = 0;
+  for (const auto& p : mean) {
+    const auto a = one[p.key()], b = two[p.key()];
+    moved += (a - b).abs().max().item<double>();
+    EXPECT_TRUE(torch::allclose(p.value(), (a + b) / 2, 1e-5, 1e-6)) << p.key();
+  }
+  EXPECT_GT(moved, 0.0) << "the two epochs must differ for the test to say anything";
 }
 
 // Supervised contrast over the tracks' folders pulls a folder's tracks together: with the folders as the
