@@ -361,6 +361,34 @@ TEST(ServeCli, AnEmptyLibraryServesAndFillsAsItIsIndexed) {
   EXPECT_EQ(get("/api/map").at("points").size(), 3u);
 }
 
+// Started without --features, the server follows the library: re-indexed with other features (which
+// replaces its vectors), it serves the new kind without a restart.
+TEST(ServeCli, ALibraryReindexedWithOtherFeaturesIsServedInTheNewKind) {
+  test::TempDir dir;
+  std::filesystem::create_directories(dir / "lib");
+  std::filesystem::create_directories(dir / "tmp");
+  for (int i = 0; i < 3; ++i)
+    test::write_wav(dir / "lib" / ("tone" + std::to_string(i) + ".wav"), test::sine(220.0 * (i + 1), 2.0, 22050), 22050);
+  const std::string index = "index " + test::quote((dir / "lib").string()) + " --db " + test::quote((dir / "lib.db").string());
+  ASSERT_EQ(test::run_cli(index + " --features mfcc").exit_code, 0);
+  ServeProcess serve({"--db", (dir / "lib.db").string(), "--port", "0"}, dir / "tmp");
+  ASSERT_GT(serve.port(), 0);
+  httplib::Client client("127.0.0.1", serve.port());
+  auto get = [&](const std::string& path) {
+    auto res = client.Get(path);
+    EXPECT_TRUE(res) << path;
+    EXPECT_EQ(res ? res->status : 0, 200) << path << ": " << (res ? res->body : "");
+    return res ? json::parse(res->body, nullptr, false) : json();
+  };
+  EXPECT_EQ(get("/api/health").at("kind"), "mfcc-v1");
+  EXPECT_EQ(get("/api/tracks/1/similar?k=2").at("results").size(), 2u);
+
+  ASSERT_EQ(test::run_cli(index + " --features timbre-v1").exit_code, 0);
+  EXPECT_EQ(get("/api/health").at("kind"), "timbre-v1");
+  EXPECT_EQ(get("/api/tracks/1/similar?k=2").at("results").size(), 2u);
+  EXPECT_EQ(get("/api/map").at("points").size(), 3u);
+}
+
 TEST(ServeCli, BadDatabaseIsAClearError) {
   test::TempDir dir;
   const auto missing = test::run_cli("serve --db " + test::quote((dir / "nope.db").string()) + " --port 0");

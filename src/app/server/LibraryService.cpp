@@ -110,14 +110,41 @@ std::vector<unsigned char> spectrogram_of(const MelSpectrogram& mel, std::span<c
 
 }  // namespace
 
-struct LibraryService::Impl {
-  LibraryDb db;
-  LibraryServiceOptions options;
+namespace {
+
+// What serving one kind of vector takes. A request holds its Engine for its whole length, so a switch
+// to another kind (below) never changes the kind under a running request.
+struct Engine {
   std::string kind;
   std::unique_ptr<FeatureExtractor> extractor;  // null when uploads cannot be analysed
   std::unique_ptr<TrackAnalyzer> analyzer;
   // One search per metric; LibrarySearch is itself thread safe and follows the database's generation.
   std::map<Metric, std::unique_ptr<LibrarySearch>> searches;
+
+  Engine(const LibraryDb& db, std::string k, const std::string& model) : kind(std::move(k)) {
+    extractor = extractor_for_kind(kind, model);
+    if (extractor) analyzer = std::make_unique<TrackAnalyzer>(*extractor);
+    for (Metric m : {Metric::l2, Metric::cosine}) {
+      // Same defaults as `similar`: mutual proximity where it helps (timbre kinds).
+      SearchOptions so;
+      so.faiss.metric = m;
+      so.normalize = default_normalization(kind);
+      searches[m] = std::make_unique<LibrarySearch>(db, kind, so);
+    }
+  }
+  LibrarySearch& search(const std::string& metric) const {
+    return *searches.at(metric.empty() ? Metric::l2 : parse_metric(metric));
+  }
+};
+
+}  // namespace
+
+struct LibraryService::Impl {
+  LibraryDb db;
+  LibraryServiceOptions options;
+  mutable std::mutex engine_mutex;
+  std::shared_ptr<const Engine> current_engine;
+  int64_t engine_generation = -1;
   AudioDecoder decoder;
   MelSpectrogram preview_mel;  // librosa's defaults at the decoder's 22050 Hz; planned once, shared
 
@@ -140,20 +167,35 @@ struct LibraryService::Impl {
     // An empty library (a fresh `index --watch` beside the server) serves the kind `index` would store
     // with the same options; songs appear as the watcher commits them.
     const bool empty = db.kinds().empty();
-    kind = empty ? choose_features(options.features, options.model)->kind() : library_kind(db, options.features, options.model);
-    extractor = extractor_for_kind(kind, options.model);
-    if (extractor) analyzer = std::make_unique<TrackAnalyzer>(*extractor);
-    for (Metric m : {Metric::l2, Metric::cosine}) {
-      // Same defaults as `similar`: mutual proximity where it helps (timbre kinds).
-      SearchOptions so;
-      so.faiss.metric = m;
-      so.normalize = default_normalization(kind);
-      searches[m] = std::make_unique<LibrarySearch>(db, kind, so);
-    }
-    if (!empty) searches[Metric::l2]->index();  // build or load now, so the first request is not the slow one
+    const std::string kind =
+        empty ? choose_features(options.features, options.model)->kind() : library_kind(db, options.features, options.model);
+    auto e = std::make_shared<const Engine>(db, kind, options.model);
+    if (!empty) e->search("").index();  // build or load now, so the first request is not the slow one
+    current_engine = std::move(e);
+    engine_generation = db.generation();
   }
 
-  LibrarySearch& search(const std::string& metric) { return *searches.at(metric.empty() ? Metric::l2 : parse_metric(metric)); }
+  // The engine of the kind to serve now. Started without --features/--model, the server follows the
+  // library: when it comes to hold one kind only and that is not the one served (an empty library filled
+  // by `index --features timbre`, or one re-indexed with other features and pruned), it serves that kind
+  // from then on instead of answering with nothing until a restart.
+  std::shared_ptr<const Engine> engine() {
+    std::lock_guard lock(engine_mutex);
+    const int64_t g = db.generation();
+    if (g == engine_generation) return current_engine;
+    engine_generation = g;
+    if (!options.features.empty() || !options.model.empty()) return current_engine;
+    const auto kinds = db.kinds();
+    if (kinds.size() != 1 || kinds.front().first == current_engine->kind) return current_engine;
+    try {
+      current_engine = std::make_shared<const Engine>(db, kinds.front().first, options.model);
+      std::fprintf(stderr, "soundalike: the library now holds %s vectors; serving them\n", current_engine->kind.c_str());
+    } catch (const Error& e) {
+      std::fprintf(stderr, "soundalike: the library now holds %s vectors, which this server cannot serve (%s); still "
+                           "serving %s\n", kinds.front().first.c_str(), e.what(), current_engine->kind.c_str());
+    }
+    return current_engine;
+  }
 
   std::shared_ptr<const TrackList> all_tracks() {
     std::lock_guard lock(cache_mutex);
@@ -194,12 +236,12 @@ struct LibraryService::Impl {
   }
 
   // `labels`, when given, receives the track's stored top labels from the same read.
-  QueryTrack library_query(int64_t id, std::vector<LabelScore>* labels = nullptr) const {
+  QueryTrack library_query(const Engine& engine, int64_t id, std::vector<LabelScore>* labels = nullptr) const {
     QueryTrack q;
     q.id = id;
     q.track = row(id);
-    auto e = db.embedding(id, kind);
-    if (!e) throw Error(ExitCode::not_found, "track " + std::to_string(id) + " has no vector of kind " + kind + " yet");
+    auto e = db.embedding(id, engine.kind);
+    if (!e) throw Error(ExitCode::not_found, "track " + std::to_string(id) + " has no vector of kind " + engine.kind + " yet");
     q.vector = std::move(e->vector);
     if (labels) *labels = std::move(e->labels);
     return q;
@@ -210,19 +252,19 @@ struct LibraryService::Impl {
     return c;
   }
 
-  json answer(const QueryTrack& q, const SimilarRequest& request, json query_json) {
+  json answer(const Engine& engine, const QueryTrack& q, const SimilarRequest& request, json query_json) {
     if (request.k < 1 || request.k > 1000) throw Error(ExitCode::usage, "k must be in [1, 1000]");
     std::vector<QueryTrack> seeds{q};
-    for (int64_t id : request.with) seeds.push_back(library_query(id));
+    for (int64_t id : request.with) seeds.push_back(library_query(engine, id));
     if (seeds.size() > 1) {
       // As `similar A B` answers: the query object lists every seed.
       json all{{"tracks", json::array({query_json})}};
       for (size_t i = 1; i < seeds.size(); ++i) all["tracks"].push_back(to_json(seeds[i]));
       query_json = std::move(all);
     }
-    LibrarySearch& engine = search(request.metric);
-    const Mix mix = similar_mix(db, engine, seeds, request.k, controls(request.controls));
-    return similar_answer(std::move(query_json), engine, mix);
+    LibrarySearch& search = engine.search(request.metric);
+    const Mix mix = similar_mix(db, search, seeds, request.k, controls(request.controls));
+    return similar_answer(std::move(query_json), search, mix);
   }
 };
 
@@ -231,26 +273,27 @@ LibraryService::LibraryService(const std::filesystem::path& db, const LibrarySer
 
 LibraryService::~LibraryService() = default;
 
-const std::string& LibraryService::kind() const { return impl_->kind; }
-bool LibraryService::can_analyse_uploads() const { return impl_->analyzer != nullptr; }
+std::string LibraryService::kind() const { return impl_->engine()->kind; }
+bool LibraryService::can_analyse_uploads() const { return impl_->engine()->analyzer != nullptr; }
 
 json LibraryService::health() const {
   return {{"status", "ok"},
           {"tracks", impl_->db.track_count()},
-          {"kind", impl_->kind},
+          {"kind", kind()},
           {"uploads", can_analyse_uploads()},
           {"generation", impl_->db.generation()}};
 }
 
 json LibraryService::tracks(std::string_view query, int limit, int offset) const {
   const auto all = impl_->all_tracks();
+  const std::string kind = this->kind();
   const std::string needle = to_lower(query);
   json list = json::array();
   int64_t total = 0;
   if (needle.find(Impl::kFieldSeparator) != std::string::npos) return {{"tracks", std::move(list)}, {"total", total}};
   for (size_t i = 0; i < all->rows.size(); ++i) {
     if (!needle.empty() && all->search_text[i].find(needle) == std::string::npos) continue;
-    if (total >= offset && total < int64_t(offset) + limit) list.push_back(track_summary(impl_->db, all->rows[i], impl_->kind));
+    if (total >= offset && total < int64_t(offset) + limit) list.push_back(track_summary(impl_->db, all->rows[i], kind));
     ++total;
   }
   return {{"tracks", std::move(list)}, {"total", total}};
@@ -258,27 +301,30 @@ json LibraryService::tracks(std::string_view query, int limit, int offset) const
 
 json LibraryService::track(int64_t id) const {
   const TrackRow t = impl_->row(id);
-  json out = track_summary(impl_->db, t, impl_->kind);
+  const std::string kind = this->kind();
+  json out = track_summary(impl_->db, t, kind);
   out["path"] = t.path;
-  const auto e = impl_->db.embedding(id, impl_->kind);
+  const auto e = impl_->db.embedding(id, kind);
   out["labels"] = labels_json(e ? e->labels : std::vector<LabelScore>{});
   return out;
 }
 
 json LibraryService::similar_to_track(int64_t id, const SimilarRequest& request) const {
   std::vector<LabelScore> labels;
-  const QueryTrack q = impl_->library_query(id, &labels);
-  return impl_->answer(q, request, query_json(q, labels));
+  const auto engine = impl_->engine();
+  const QueryTrack q = impl_->library_query(*engine, id, &labels);
+  return impl_->answer(*engine, q, request, query_json(q, labels));
 }
 
 json LibraryService::similar_to_audio(std::span<const std::byte> audio, std::string_view name,
                                       const SimilarRequest& request) const {
-  if (!impl_->analyzer)
+  const auto engine = impl_->engine();
+  if (!engine->analyzer)
     throw Error(ExitCode::no_audio, "this server cannot analyse uploads: the library was indexed with a model it has not loaded (start it with --model)");
   const PrivateTempFile upload(audio);
   TrackUpdate analysed;
   try {
-    analysed = impl_->analyzer->analyze(upload.file());
+    analysed = engine->analyzer->analyze(upload.file());
   } catch (const Error& e) {
     // The message names the temporary file; the client knows its upload by its own name.
     throw Error(e.code() == ExitCode::not_found ? ExitCode::undecodable : e.code(),
@@ -302,7 +348,7 @@ json LibraryService::similar_to_audio(std::span<const std::byte> audio, std::str
     // log says why the page shows none.
     std::fprintf(stderr, "soundalike: no spectrogram preview for the upload %s: %s\n", std::string(name).c_str(), e.what());
   }
-  return impl_->answer(q, request, std::move(qj));
+  return impl_->answer(*engine, q, request, std::move(qj));
 }
 
 std::filesystem::path LibraryService::audio_file(int64_t id) const { return impl_->row(id).path; }
@@ -318,14 +364,16 @@ std::vector<unsigned char> LibraryService::spectrogram_png(int64_t id) const {
 
 json LibraryService::path(int64_t from, int64_t to, int steps, const PlaylistControls& controls) const {
   if (steps < 0 || steps > 200) throw Error(ExitCode::usage, "steps must be in [0, 200]");
-  const QueryTrack a = impl_->library_query(from), b = impl_->library_query(to);
-  const Mix mix = path_mix(impl_->db, impl_->search(""), a, b, steps, impl_->controls(controls));
+  const auto engine = impl_->engine();
+  const QueryTrack a = impl_->library_query(*engine, from), b = impl_->library_query(*engine, to);
+  const Mix mix = path_mix(impl_->db, engine->search(""), a, b, steps, impl_->controls(controls));
   return {{"tracks", to_json(std::span<const Recommendation>(mix.results))}, {"mix", to_json(mix)}};
 }
 
 json LibraryService::distances_from(int64_t from, std::span<const int64_t> ids) const {
-  const QueryTrack a = impl_->library_query(from);
-  const auto index = impl_->search("").index();
+  const auto engine = impl_->engine();
+  const QueryTrack a = impl_->library_query(*engine, from);
+  const auto index = engine->search("").index();
   // One wide search of the index `path` walks; a song beyond it (only in a very large library) gets the
   // largest distance the search saw.
   constexpr size_t kWidest = 20000;
@@ -342,7 +390,7 @@ json LibraryService::distances_from(int64_t from, std::span<const int64_t> ids) 
   }
   // A fused index answers in fused mutual-proximity distances; the others in their raw metric.
   const bool fused = index->type() == "fused";
-  return {{"metric", fused ? std::string("fused") : mp_metric_key(impl_->kind, index->metric())},
+  return {{"metric", fused ? std::string("fused") : mp_metric_key(engine->kind, index->metric())},
           {"normalize", fused ? "mp" : "none"},
           {"distances", std::move(distances)}};
 }
@@ -354,12 +402,13 @@ std::shared_ptr<const std::vector<TrackRow>> LibraryService::catalogue() const {
 }
 
 json LibraryService::map() const {
+  const std::string kind = this->kind();
   std::lock_guard lock(impl_->cache_mutex);
   const int64_t g = impl_->db.generation();
   if (!impl_->map_json || g != impl_->map_generation) {
     json list = json::array();
     // An empty library (still being indexed) has an empty map, not an error.
-    const auto points = impl_->db.track_count() == 0 ? std::vector<MapPoint>{} : project_library(impl_->db, impl_->kind);
+    const auto points = impl_->db.track_count() == 0 ? std::vector<MapPoint>{} : project_library(impl_->db, kind);
     for (const auto& p : points) {
       const auto t = impl_->db.track(p.id);
       if (!t) continue;

@@ -22,7 +22,8 @@ class LibraryService : public LibraryBackend {
   LibraryService(const std::filesystem::path& db, const LibraryServiceOptions& options);
   ~LibraryService() override;
 
-  const std::string& kind() const;
+  // The kind served now (it follows the library when the server was started without a choice).
+  std::string kind() const;
   // False when the library's vectors come from a model this server has not loaded: then uploads are
   // refused (422) while everything about library tracks still works.
   bool can_analyse_uploads() const;
