@@ -41,6 +41,14 @@ void make_songs(const fs::path& dir, int first, int count) {
   }
 }
 
+// GET that expects 200 and JSON; null after a failed expectation.
+json get_ok(httplib::Client& client, const std::string& path) {
+  auto res = client.Get(path);
+  EXPECT_TRUE(res) << path;
+  EXPECT_EQ(res ? res->status : 0, 200) << path << ": " << (res ? res->body : "");
+  return res ? json::parse(res->body, nullptr, false) : json();
+}
+
 class Serve : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -342,12 +350,7 @@ TEST(ServeCli, AnEmptyLibraryServesAndFillsAsItIsIndexed) {
   ServeProcess serve({"--db", (dir / "lib.db").string(), "--port", "0", "--features", "mfcc"}, dir / "tmp");
   ASSERT_GT(serve.port(), 0) << "an empty library must not stop the server";
   httplib::Client client("127.0.0.1", serve.port());
-  auto get = [&](const std::string& path) {
-    auto res = client.Get(path);
-    EXPECT_TRUE(res) << path;
-    EXPECT_EQ(res ? res->status : 0, 200) << path << ": " << (res ? res->body : "");
-    return res ? json::parse(res->body, nullptr, false) : json();
-  };
+  auto get = [&](const std::string& path) { return get_ok(client, path); };
   EXPECT_EQ(get("/api/health").at("tracks"), 0);
   EXPECT_EQ(get("/api/health").at("kind"), "mfcc-v1");
   EXPECT_EQ(get("/api/tracks").at("total"), 0);
@@ -374,12 +377,7 @@ TEST(ServeCli, ALibraryReindexedWithOtherFeaturesIsServedInTheNewKind) {
   ServeProcess serve({"--db", (dir / "lib.db").string(), "--port", "0"}, dir / "tmp");
   ASSERT_GT(serve.port(), 0);
   httplib::Client client("127.0.0.1", serve.port());
-  auto get = [&](const std::string& path) {
-    auto res = client.Get(path);
-    EXPECT_TRUE(res) << path;
-    EXPECT_EQ(res ? res->status : 0, 200) << path << ": " << (res ? res->body : "");
-    return res ? json::parse(res->body, nullptr, false) : json();
-  };
+  auto get = [&](const std::string& path) { return get_ok(client, path); };
   EXPECT_EQ(get("/api/health").at("kind"), "mfcc-v1");
   EXPECT_EQ(get("/api/tracks/1/similar?k=2").at("results").size(), 2u);
 
