@@ -180,8 +180,8 @@ struct LibraryService::Impl {
   // by `index --features timbre`, or one re-indexed with other features and pruned), it serves that kind
   // from then on instead of answering with nothing until a restart.
   std::shared_ptr<const Engine> engine() {
-    std::lock_guard lock(engine_mutex);
     const int64_t g = db.generation();
+    std::lock_guard lock(engine_mutex);
     if (g == engine_generation) return current_engine;
     engine_generation = g;
     if (!options.features.empty() || !options.model.empty()) return current_engine;
