@@ -2,6 +2,7 @@
 // layer on labeled clips with the embedding frozen. The recipe of the shipped default model.
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -65,6 +66,10 @@ void log_epoch(const model::PretrainEpoch& e) {
 int run(PretrainCli& o) {
   if (o.train.labeled_weight > 0 && o.labels.empty())
     throw Error(ExitCode::usage, "--labeled-weight trains on labeled clips: give them with --labels DIR");
+  const int last_epoch = o.train.stop_after > 0 ? std::min(o.train.stop_after, o.train.epochs) : o.train.epochs;
+  if (o.train.average_from > last_epoch)
+    throw Error(ExitCode::usage, "--average-from " + std::to_string(o.train.average_from) + " starts after the last epoch (" +
+                                     std::to_string(last_epoch) + ")");
   o.train.augment = model::AugmentOptions::parse(o.augment);
   o.train.pooled_embedding = o.embedding == "pooled";
   o.train.global_normalization = o.normalization == "global";

@@ -227,6 +227,11 @@ TEST(Pretrainer, CliPretrainsValidatesAndSkipsABadFile) {
                                test::quote((dir / "x.model").string()) + " --labeled-weight 1 -q");
   EXPECT_EQ(u.exit_code, 2) << u.err;
   EXPECT_NE(u.err.find("--labels"), std::string::npos) << u.err;
+  // So is averaging that would start after the run ends (it would silently ship one epoch instead).
+  const auto a = test::run_cli("pretrain " + test::quote((dir / "data").string()) + " --out " +
+                               test::quote((dir / "x.model").string()) + " --epochs 16 --stop-after 8 --average-from 9 -q");
+  EXPECT_EQ(a.exit_code, 2) << a.err;
+  EXPECT_NE(a.err.find("--average-from 9"), std::string::npos) << a.err;
 }
 
 // The model shipped in the source tree (docs/model-card.md): conv4, mean+max pooled windows, mean and
