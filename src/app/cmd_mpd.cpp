@@ -80,13 +80,7 @@ class LibraryQueue {
         music_dir_(std::move(music_dir)) {
     // A --previous that names no library song is the user's mistake: said now, before anything is queued,
     // rather than found again for every song the radio follows.
-    for (const std::string& ref : controls_.previous) {
-      try {
-        resolve_query(db_, kind_, ref, nullptr);
-      } catch (const Error& e) {
-        throw Error(e.code(), std::string("--previous: ") + e.what());
-      }
-    }
+    for (const std::string& ref : controls_.previous) previous_track(db_, ref, "--previous");
   }
 
   void resolve(PlayerQueue& q) const {

@@ -111,6 +111,18 @@ std::optional<TrackRow> library_track(const LibraryDb& db, std::string_view ref)
   return row;
 }
 
+}  // namespace
+
+TrackRow previous_track(const LibraryDb& db, std::string_view ref, std::string_view option) {
+  auto row = library_track(db, ref);
+  if (!row || row->failed())
+    throw Error(ExitCode::not_found,
+                std::string(option) + ": '" + std::string(ref) + "' is no indexed library track (give an id or a library path)");
+  return *row;
+}
+
+namespace {
+
 bool under_path(const std::string& path, const std::string& entry) {
   if (path == entry) return true;
   const std::string folder = entry.ends_with('/') ? entry : entry + '/';
@@ -122,11 +134,9 @@ class MixFilter {
  public:
   MixFilter(const LibraryDb& db, const PlaylistControls& c) : c_(c) {
     for (const std::string& ref : c.previous) {
-      auto row = library_track(db, ref);
-      if (!row || row->failed())
-        throw Error(ExitCode::not_found, "previous: '" + ref + "' is no indexed library track (give an id or a library path)");
-      previous_.add(*row, row->id);
-      remember(*row);
+      const TrackRow row = previous_track(db, ref, "previous");
+      previous_.add(row, row.id);
+      remember(row);
     }
     for (const auto& a : c.exclude_artists) exclude_artists_.insert(to_lower(a));
     for (const auto& g : c.genres) genres_.merge(expand_genre(c.genre_groups, g));

@@ -26,6 +26,10 @@ struct QueryTrack {
 // `analyzer`, which may be null when only library tracks are expected). Throws Error naming the query.
 QueryTrack resolve_query(const LibraryDb& db, std::string_view kind, std::string_view query, const TrackAnalyzer* analyzer);
 
+// The library song a `previous` reference (an id or a library path) names; throws Error naming `option`
+// and the reference when it names none, or one that could not be indexed.
+TrackRow previous_track(const LibraryDb& db, std::string_view ref, std::string_view option);
+
 struct SimilarOptions {
   int k = 10;
   PlaylistControls controls;
