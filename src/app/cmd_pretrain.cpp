@@ -124,35 +124,38 @@ int run(PretrainCli& o) {
                  r.best_epoch);
     return int(ExitCode::interrupted);
   }
-  const model::PretrainEpoch& best = r.history[size_t(r.best_epoch - 1)];
+  // What shipped: the mean of the last epochs' weights, or the best (or last) epoch.
+  const bool averaged = r.averaged_epochs > 0;
+  const model::PretrainEpoch& kept = averaged ? r.averaged : r.history[size_t(r.best_epoch - 1)];
+  auto validation_json = [](const model::PretrainEpoch& e) {
+    return nlohmann::json{{"val_p_at_1_l2", e.val_p_at_1_l2}, {"val_p_at_10_l2", e.val_p_at_10_l2},
+                          {"val_p_at_1_cosine", e.val_p_at_1_cosine}, {"val_p_at_10_cosine", e.val_p_at_10_cosine}};
+  };
   if (o.json) {
     nlohmann::json h = nlohmann::json::array();
-    for (const auto& e : r.history)
-      h.push_back({{"epoch", e.epoch}, {"loss", e.loss}, {"val_p_at_1_l2", e.val_p_at_1_l2},
-                   {"val_p_at_10_l2", e.val_p_at_10_l2}, {"val_p_at_1_cosine", e.val_p_at_1_cosine},
-                   {"val_p_at_10_cosine", e.val_p_at_10_cosine}, {"seconds", e.seconds}});
+    for (const auto& e : r.history) {
+      nlohmann::json entry = validation_json(e);
+      entry.update({{"epoch", e.epoch}, {"loss", e.loss}, {"seconds", e.seconds}});
+      h.push_back(std::move(entry));
+    }
     nlohmann::json j{{"model", o.out},           {"best_epoch", r.best_epoch},
                      {"epochs_run", r.history.size()}, {"pretrain_seconds", r.pretrain_seconds},
                      {"windows_per_second", r.windows_per_second}, {"parameters", r.parameters},
                      {"history", h},             {"failures", failures}};
-    if (r.averaged_epochs > 0)
-      j["averaged"] = {{"epochs", r.averaged_epochs}, {"val_p_at_1_l2", r.averaged.val_p_at_1_l2},
-                       {"val_p_at_10_l2", r.averaged.val_p_at_10_l2}, {"val_p_at_1_cosine", r.averaged.val_p_at_1_cosine},
-                       {"val_p_at_10_cosine", r.averaged.val_p_at_10_cosine}};
+    if (averaged) {
+      j["averaged"] = validation_json(r.averaged);
+      j["averaged"]["epochs"] = r.averaged_epochs;
+    }
     if (r.head)
       j["head"] = {{"labels", r.head->labels}, {"train_accuracy", r.head->train_accuracy},
                    {"test_accuracy", r.head->test_accuracy}, {"test_clips", r.head->test_clips}};
     std::cout << j.dump(2) << '\n';
   } else {
-    if (r.averaged_epochs > 0)
-      std::printf("pretrained in %.1f s (%.0f windows/s); kept the mean of the last %d of %zu epochs: validation P@10 l2 "
-                  "%.3f cosine %.3f\n",
-                  r.pretrain_seconds, r.windows_per_second, r.averaged_epochs, r.history.size(), r.averaged.val_p_at_10_l2,
-                  r.averaged.val_p_at_10_cosine);
-    else
-      std::printf("pretrained in %.1f s (%.0f windows/s); kept epoch %d of %zu: validation P@10 l2 %.3f cosine %.3f\n",
-                  r.pretrain_seconds, r.windows_per_second, r.best_epoch, r.history.size(), best.val_p_at_10_l2,
-                  best.val_p_at_10_cosine);
+    const std::string what = averaged ? "the mean of the last " + std::to_string(r.averaged_epochs) + " epochs"
+                                      : "epoch " + std::to_string(r.best_epoch);
+    std::printf("pretrained in %.1f s (%.0f windows/s); kept %s of %zu: validation P@10 l2 %.3f cosine %.3f\n",
+                r.pretrain_seconds, r.windows_per_second, what.c_str(), r.history.size(), kept.val_p_at_10_l2,
+                kept.val_p_at_10_cosine);
     if (r.head)
       std::printf("output layer: %zu labels, accuracy train %.3f, test %.3f (%d clips)\n", r.head->labels.size(),
                   r.head->train_accuracy, r.head->test_accuracy, r.head->test_clips);
