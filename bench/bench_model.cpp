@@ -14,8 +14,8 @@
 #include <string>
 
 #include "app/Environment.h"
-#include "common/HeapPolicy.h"
 #include "audio/AudioDecoder.h"
+#include "common/HeapPolicy.h"
 #include "library/TrackAnalyzer.h"
 #include "model/Embedder.h"
 #include "model/Network.h"

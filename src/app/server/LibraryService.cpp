@@ -277,10 +277,11 @@ std::string LibraryService::kind() const { return impl_->engine()->kind; }
 bool LibraryService::can_analyse_uploads() const { return impl_->engine()->analyzer != nullptr; }
 
 json LibraryService::health() const {
+  const auto engine = impl_->engine();
   return {{"status", "ok"},
           {"tracks", impl_->db.track_count()},
-          {"kind", kind()},
-          {"uploads", can_analyse_uploads()},
+          {"kind", engine->kind},
+          {"uploads", engine->analyzer != nullptr},
           {"generation", impl_->db.generation()}};
 }
 
