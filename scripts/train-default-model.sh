@@ -6,7 +6,9 @@
 #      pretraining,
 #   3. pretrains the conv4 backbone contrastively on the real music alone and keeps the epoch with the
 #      best validation P@10 (soundalike pretrain; no labels: the model is an embedding model),
-#   4. prints held-out retrieval scores next to the baselines.
+#   4. reads the song vector from every block rather than the last alone (soundalike readout; chosen on
+#      the validation packages in session 10, after the epoch: the weights are the same),
+#   5. prints held-out retrieval scores next to the baselines.
 # Usage: scripts/train-default-model.sh [--smoke] [--bin PATH] [--out MODEL]
 #   --smoke   seconds-long run on tiny generated data in a temp dir; never touches models/ (run by ctest)
 # Environment: SOUNDALIKE_DATA (default /var/tmp/soundalike), THREADS (synth, evaluation; default 2),
@@ -61,11 +63,12 @@ if [ "$SMOKE" = 1 ]; then
   # shellcheck disable=SC2086
   "$BIN" pretrain "$TMP/gen" --validate "$TMP/gen" --out "$TMP/smoke.model" $(recipe 64 4 64 8 2 2 2 6) \
     --threads "$THREADS" --seed 1 --cache "$TMP/cache" --json -q >"$TMP/pretrain.json"
+  "$BIN" readout "$TMP/smoke.model" --out "$TMP/smoke.model" --pooled-blocks all >/dev/null
   "$BIN" evaluate-retrieval "$TMP/gen" --model "$TMP/smoke.model" --json >"$TMP/eval.json"
-  # The documented width: 8w channels (w = 4) x 2 (mean and max of the last block) x 2 (mean and deviation
-  # over windows).
+  # The documented width: w + 2w + 4w + 8w = 15w channels (w = 4) x 2 (mean and max of each block) x 2
+  # (mean and deviation over windows).
   dims=$("$BIN" embed --model "$TMP/smoke.model" "$TMP/gen/metal/metal.00000.wav" | awk -F'\t' '{print NF - 1}')
-  [ "$dims" = 128 ] || { echo "train-default-model: smoke model embeds $dims numbers, expected 128" >&2; exit 1; }
+  [ "$dims" = 240 ] || { echo "train-default-model: smoke model embeds $dims numbers, expected 240" >&2; exit 1; }
   grep -q '"best_epoch"' "$TMP/pretrain.json"
   grep -q '"p_at_10"' "$TMP/eval.json"
   echo "train-default-model: smoke run passed"
@@ -81,6 +84,7 @@ start=$(date +%s)
 # shellcheck disable=SC2086
 nice "$BIN" pretrain "$SPLIT/train" --validate "$SPLIT/validate" --out "$OUT" $RECIPE \
   --seed "${SEED:-1}" --threads 1 --json >"$DATA/default-model.json"
+"$BIN" readout "$OUT" --out "$OUT" --pooled-blocks all >&2
 echo "train-default-model: wrote $OUT in $(( $(date +%s) - start )) s; log $DATA/default-model.json" >&2
 
 echo "held-out packages ($SPLIT/heldout), one 30 s clip per track, leave-one-out:"

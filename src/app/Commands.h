@@ -48,5 +48,6 @@ void add_serve_command(CLI::App& app, CommandStatus& status);
 void add_evaluate_retrieval_command(CLI::App& app, CommandStatus& status);
 void add_pretrain_command(CLI::App& app, CommandStatus& status);
 void add_mpd_command(CLI::App& app, CommandStatus& status);
+void add_readout_command(CLI::App& app, CommandStatus& status);
 
 }  // namespace soundalike::app

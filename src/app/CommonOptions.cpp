@@ -90,7 +90,7 @@ CLI::Option* add_metric_option(CLI::App* cmd, std::string& metric) {
 
 CLI::Option* add_normalize_option(CLI::App* cmd, std::string& normalize, const char* note) {
   return cmd->add_option("--normalize", normalize,
-                         with_note("Rescale distances: auto (mp for timbre and fusion, none otherwise), none, or mp "
+                         with_note("Rescale distances: auto (mp for timbre, fusion and CNN models, none for mfcc), none, or mp "
                                    "(mutual proximity)",
                                    note))
       ->capture_default_str()

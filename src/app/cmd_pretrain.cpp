@@ -72,6 +72,8 @@ int run(PretrainCli& o) {
                                      std::to_string(last_epoch) + ")");
   o.train.augment = model::AugmentOptions::parse(o.augment);
   o.train.pooled_embedding = o.embedding == "pooled";
+  if (o.train.pooled_blocks == "all" && (!o.train.pooled_embedding || o.train.backbone.name != "conv4"))
+    throw Error(ExitCode::usage, "--pooled-blocks all reads the blocks of a conv4 backbone: add --backbone conv4 --embedding pooled");
   o.train.global_normalization = o.normalization == "global";
   o.spectrogram.validate();
   o.train.threads = resolve_jobs(o.train.threads);
@@ -209,6 +211,9 @@ void add_pretrain_command(CLI::App& app, CommandStatus& status) {
   cmd->add_option("--embedding", o->embedding,
                   "The shipped embedding: dense (the Dense layer, the paper's) or pooled (the pooled features)")
       ->capture_default_str()->check(CLI::IsMember({"dense", "pooled"}));
+  cmd->add_option("--pooled-blocks", t.pooled_blocks,
+                  "With --embedding pooled: the song vector reads the last block, or all blocks (concatenated)")
+      ->capture_default_str()->check(CLI::IsMember({"last", "all"}));
   cmd->add_option("--clip-summary", t.clip_summary, "Windows -> clip vector: mean, or mean_std (mean and deviation)")
       ->capture_default_str()->check(CLI::IsMember({"mean", "mean_std"}));
   cmd->add_option("--window-hop", t.window_hop,

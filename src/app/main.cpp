@@ -37,6 +37,7 @@ int main(int argc, char** argv) {
   app::add_serve_command(app, status);
   app::add_evaluate_retrieval_command(app, status);
   app::add_pretrain_command(app, status);
+  app::add_readout_command(app, status);
   app::add_mpd_command(app, status);
   try {
     app.parse(argc, argv);

@@ -44,8 +44,11 @@ std::string_view to_string(Normalization n) { return n == Normalization::mp ? "m
 
 Normalization default_normalization(std::string_view kind) {
   // Measured on the training packages (docs/benchmarks.md (issue 9 section)): MP raises P@10 for the divergence
-  // of timbre models, whose raw values have very uneven scales from song to song.
-  return is_timbre_kind(kind) || is_fused_kind(kind) ? Normalization::mp : Normalization::none;
+  // of timbre models, whose raw values have very uneven scales from song to song. A CNN's every-block
+  // vectors gain from it too (validation packages, docs/benchmarks.md "Session 10"); last-block vectors
+  // are level with or without it.
+  return is_timbre_kind(kind) || is_fused_kind(kind) || kind.starts_with("model:") ? Normalization::mp
+                                                                                     : Normalization::none;
 }
 
 LibrarySearch::LibrarySearch(const LibraryDb& db, std::string kind, FaissIndexOptions options)

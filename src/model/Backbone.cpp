@@ -92,6 +92,22 @@ class Conv4Backbone : public BackboneImpl {
     }
     return x;
   }
+  std::vector<torch::Tensor> forward_blocks(torch::Tensor x) override {
+    std::vector<torch::Tensor> blocks;
+    x = to_channels(x, spec_.in_channels);
+    for (size_t i = 0; i < convs_.size(); ++i) {
+      x = torch::relu(bns_[i](convs_[i](x)));
+      if (i % 2 == 1) {
+        x = torch::max_pool2d(x, 2);
+        blocks.push_back(x);
+      }
+    }
+    return blocks;
+  }
+  std::vector<int> block_channels() const override {
+    const int w = spec_.width;
+    return {w, 2 * w, 4 * w, 8 * w};
+  }
   int out_channels() const override { return out_; }
   const BackboneSpec& spec() const override { return spec_; }
 

@@ -22,6 +22,11 @@ class BackboneImpl : public torch::nn::Module {
   // `x` is [N, 1, mels, frames]; backbones with in_channels > 1 repeat the single channel.
   virtual torch::Tensor forward(torch::Tensor x) = 0;
   virtual int out_channels() const = 0;
+  // The feature map at the end of each block, first to last (the last is forward's output). A backbone
+  // without blocks of its own answers with forward's output alone.
+  virtual std::vector<torch::Tensor> forward_blocks(torch::Tensor x) { return {forward(std::move(x))}; }
+  // Channels of each map forward_blocks returns.
+  virtual std::vector<int> block_channels() const { return {out_channels()}; }
   virtual const BackboneSpec& spec() const = 0;
 };
 

@@ -55,6 +55,7 @@ void to_json(nlohmann::json& j, const ModelMetadata& m) {
                      {"embedding_size", m.embedding_size},
                      {"pooling", m.pooling},
                      {"embedding", m.embedding},
+                     {"pooled_blocks", m.pooled_blocks},
                      {"clip_summary", m.clip_summary},
                      {"window_hop", m.window_hop},
                      {"labels", m.labels},
@@ -74,17 +75,16 @@ void from_json(const nlohmann::json& j, ModelMetadata& m) {
   m.embedding = j.value("embedding", std::string("dense"));
   m.clip_summary = j.value("clip_summary", std::string("mean"));
   m.window_hop = j.value("window_hop", 0);
+  m.pooled_blocks = j.value("pooled_blocks", std::string("last"));
   if ((m.pooling != "mean" && m.pooling != "mean_max") || (m.embedding != "dense" && m.embedding != "pooled") ||
-      (m.clip_summary != "mean" && m.clip_summary != "mean_std") || m.window_hop < 0)
-    throw Error(ExitCode::bad_model, "unknown pooling, embedding, clip summary or window hop in the model's metadata");
+      (m.clip_summary != "mean" && m.clip_summary != "mean_std") || m.window_hop < 0 ||
+      (m.pooled_blocks != "last" && m.pooled_blocks != "all") ||
+      (m.pooled_blocks == "all" && (m.embedding != "pooled" || m.backbone.name != "conv4")))
+    throw Error(ExitCode::bad_model,
+                "unknown pooling, embedding, pooled blocks, clip summary or window hop in the model's metadata");
   m.normalization.mean = j.at("normalization").at("mean").get<std::vector<float>>();
   m.normalization.std = j.at("normalization").at("std").get<std::vector<float>>();
   m.training = j.value("training", nlohmann::json::object());
-}
-
-int song_vector_size(const ModelMetadata& m, int backbone_channels) {
-  const int window = m.embedding == "pooled" ? backbone_channels * (m.pooling == "mean_max" ? 2 : 1) : m.embedding_size;
-  return m.clip_summary == "mean_std" ? 2 * window : window;
 }
 
 void write_model_file(const std::filesystem::path& path, const ModelMetadata& metadata, std::string_view weights,
@@ -159,6 +159,21 @@ ModelFileContents read_model_file(const std::filesystem::path& path) {
     throw bad("normalisation statistics do not match the number of mel bands");
   if (m.window_frames < 8 || m.embedding_size < 1) throw bad("model metadata has impossible sizes");
   return c;
+}
+
+void write_model_readout(const std::filesystem::path& from, const std::filesystem::path& to, const std::string& pooled_blocks) {
+  ModelFileContents c = read_model_file(from);
+  c.metadata.pooled_blocks = pooled_blocks;
+  try {
+    // The reader's own checks decide whether the model can be read out this way.
+    nlohmann::json j = c.metadata;
+    j.get<ModelMetadata>();
+  } catch (const std::exception& e) {
+    throw InputError(ExitCode::bad_model, from,
+                     "cannot read its song vectors from '" + pooled_blocks +
+                         "' blocks: every-block read-out needs a conv4 backbone with a pooled embedding");
+  }
+  write_model_file(to, c.metadata, c.weights, c.torchscript);
 }
 
 }  // namespace soundalike::model

@@ -51,6 +51,11 @@ struct ModelMetadata {
   // for the loss's projection and generalises worse), see docs/model-card.md.
   std::string pooling = "mean";     // "mean" | "mean_max" (the two concatenated, twice the channels)
   std::string embedding = "dense";  // "dense" (ReLU output of the Dense layer) | "pooled"
+  // With a pooled embedding: the song vector reads the last block's pooled features ("last"), or every
+  // block's, concatenated first to last ("all"). The early blocks hear timbre and texture that carry
+  // over to music the model never heard; the last block specialises to its training music
+  // (docs/model-card.md). Training always reads the last block: this changes the read-out only.
+  std::string pooled_blocks = "last";
   // Windows -> clip: their mean, or their mean and standard deviation concatenated ("mean_std"), which
   // keeps how much a song changes over time.
   std::string clip_summary = "mean";
@@ -62,9 +67,6 @@ struct ModelMetadata {
   nlohmann::json training = nlohmann::json::object();  // summary: data, options, history, test metrics
 };
 void to_json(nlohmann::json& j, const ModelMetadata& m);
-// Floats in a song vector of this model: the window embedding's width (the Dense layer's, or the pooled
-// features' given the backbone's output channels), doubled by a mean_std clip summary.
-int song_vector_size(const ModelMetadata& m, int backbone_channels);
 void from_json(const nlohmann::json& j, ModelMetadata& m);
 
 struct ModelFileContents {
@@ -80,6 +82,11 @@ void write_model_file(const std::filesystem::path& path, const ModelMetadata& me
                       std::string_view torchscript = {});
 // Throws InputError(bad_model) for a missing, foreign, truncated, corrupt or newer-version file.
 ModelFileContents read_model_file(const std::filesystem::path& path);
+
+// Writes a copy of the model at `from` whose song vectors read the given blocks (ModelMetadata::
+// pooled_blocks); weights and everything else unchanged. Throws InputError(bad_model) when the model
+// cannot be read that way (not a conv4 backbone with a pooled embedding).
+void write_model_readout(const std::filesystem::path& from, const std::filesystem::path& to, const std::string& pooled_blocks);
 
 // FNV-1a 64: fast, dependency-free content hashing for model files and the spectrogram cache.
 uint64_t fnv1a64(std::string_view bytes, uint64_t seed = 0xcbf29ce484222325ULL);

@@ -15,6 +15,7 @@ HeadSpec HeadSpec::of(const ModelMetadata& m) {
   h.num_labels = int(m.labels.size());
   h.pooling = m.pooling;
   h.pooled_embedding = m.embedding == "pooled";
+  h.all_blocks = m.pooled_blocks == "all";
   return h;
 }
 
@@ -28,18 +29,24 @@ NetworkImpl::NetworkImpl(std::shared_ptr<BackboneImpl> backbone, const HeadSpec&
   mean_max_ = head.pooling == "mean_max";
   pooled_embedding_ = head.pooled_embedding;
   pooled_size_ = backbone_->out_channels() * (mean_max_ ? 2 : 1);
+  if (head.all_blocks) {
+    if (!pooled_embedding_) throw Error(ExitCode::usage, "an every-block read-out needs the pooled embedding");
+    all_blocks_ = true;
+    for (int c : backbone_->block_channels()) all_blocks_size_ += c * (mean_max_ ? 2 : 1);
+  }
   register_module("backbone", backbone_);
   embed_ = register_module("embed", nn::Linear(pooled_size_, embedding_size_));
   dropout_ = register_module("dropout", nn::Dropout(head.dropout));
   if (num_labels_ > 0) classify_ = register_module("classify", nn::Linear(embedding_size_, num_labels_));
 }
 
-torch::Tensor NetworkImpl::pooled_features(const torch::Tensor& x) {
-  auto f = backbone_->forward(x);
-  if (f.dim() != 4) return f;
-  if (!mean_max_) return f.mean({2, 3});
-  return torch::cat({f.mean({2, 3}), f.amax({2, 3})}, 1);
+torch::Tensor NetworkImpl::pool(const torch::Tensor& map) const {
+  if (map.dim() != 4) return map;
+  if (!mean_max_) return map.mean({2, 3});
+  return torch::cat({map.mean({2, 3}), map.amax({2, 3})}, 1);
 }
+
+torch::Tensor NetworkImpl::pooled_features(const torch::Tensor& x) { return pool(backbone_->forward(x)); }
 
 torch::Tensor NetworkImpl::hidden(const torch::Tensor& pooled) { return torch::relu(embed_(pooled)); }
 
@@ -54,6 +61,16 @@ NetworkOutput NetworkImpl::forward(const torch::Tensor& x) {
   auto h = hidden(pooled);
   out.embedding = pooled_embedding_ ? pooled : h;
   if (classify_) out.logits = classify_(dropout_(h));
+  return out;
+}
+
+NetworkOutput NetworkImpl::infer(const torch::Tensor& x) {
+  if (!all_blocks_) return forward(x);
+  std::vector<torch::Tensor> pooled;
+  for (const auto& map : backbone_->forward_blocks(x)) pooled.push_back(pool(map));
+  NetworkOutput out;
+  out.embedding = torch::cat(pooled, 1);
+  if (classify_) out.logits = classify_(dropout_(hidden(pooled.back())));
   return out;
 }
 
@@ -178,7 +195,7 @@ ClipOutputs run_clips(NetworkImpl& net, std::span<const Spectrogram* const> clip
   const int64_t n = x.size(0);
   std::vector<torch::Tensor> emb, log;
   for (int64_t at = 0; at < n; at += max_batch) {
-    auto out = net.forward(x.slice(0, at, std::min(n, at + max_batch)));
+    auto out = net.infer(x.slice(0, at, std::min(n, at + max_batch)));
     emb.push_back(out.embedding);
     if (out.logits.defined()) log.push_back(out.logits);
   }

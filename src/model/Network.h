@@ -17,7 +17,7 @@
 namespace soundalike::model {
 
 struct NetworkOutput {
-  torch::Tensor embedding;  // [N, window_embedding_size()]: the Dense layer after ReLU, or the pooled features
+  torch::Tensor embedding;  // [N, training_ or window_embedding_size()]: the Dense layer after ReLU, or pooled features
   torch::Tensor logits;     // [N, labels], undefined for a backbone-only model
 };
 
@@ -28,6 +28,7 @@ struct HeadSpec {
   std::string pooling = "mean";     // "mean" | "mean_max"
   bool pooled_embedding = false;    // the embedding is the pooled features, not the Dense layer
   double dropout = 0.5;
+  bool all_blocks = false;          // a pooled embedding read from every block (ModelMetadata::pooled_blocks)
   static HeadSpec of(const ModelMetadata& m);
 };
 
@@ -38,12 +39,18 @@ class NetworkImpl : public torch::nn::Module {
   NetworkImpl(std::shared_ptr<BackboneImpl> backbone, int embedding_size, int num_labels, double dropout = 0.5);
   NetworkImpl(std::shared_ptr<BackboneImpl> backbone, const HeadSpec& head);
 
-  NetworkOutput forward(const torch::Tensor& x);  // x: [N, 1, mels, frames], normalised
+  // What training optimises: the embedding from the last block. x: [N, 1, mels, frames], normalised.
+  NetworkOutput forward(const torch::Tensor& x);
+  // What a song vector reads: forward's output, except that an every-block read-out pools each block.
+  NetworkOutput infer(const torch::Tensor& x);
   torch::Tensor pooled_features(const torch::Tensor& x);  // [N, pooled_size()]
   // The Dense layer's ReLU output on pooled features (what the classifier reads).
   torch::Tensor hidden(const torch::Tensor& pooled);
   int pooled_size() const { return pooled_size_; }
-  int window_embedding_size() const { return pooled_embedding_ ? pooled_size_ : embedding_size_; }
+  // Width of forward's embedding (what a projection head for training reads).
+  int training_embedding_size() const { return pooled_embedding_ ? pooled_size_ : embedding_size_; }
+  // Width of infer's embedding: one window's share of a song vector.
+  int window_embedding_size() const { return all_blocks_ ? all_blocks_size_ : training_embedding_size(); }
   bool pooled_embedding() const { return pooled_embedding_; }
 
   BackboneImpl& backbone() { return *backbone_; }
@@ -67,8 +74,9 @@ class NetworkImpl : public torch::nn::Module {
   torch::nn::Linear embed_{nullptr}, classify_{nullptr};
   torch::nn::Dropout dropout_{nullptr};
   int embedding_size_, num_labels_;
-  bool mean_max_ = false, pooled_embedding_ = false;
-  int pooled_size_ = 0;
+  bool mean_max_ = false, pooled_embedding_ = false, all_blocks_ = false;
+  int pooled_size_ = 0, all_blocks_size_ = 0;
+  torch::Tensor pool(const torch::Tensor& map) const;
   bool frozen_ = false;
 };
 TORCH_MODULE(Network);
@@ -106,7 +114,8 @@ struct ClipOutputs {
   torch::Tensor embeddings;
   torch::Tensor logits;      // [clips, labels]: mean of the windows' logits (undefined without labels)
 };
-// Inference over whole clips in batches of at most `max_batch` windows; the network must be in eval mode.
+// Inference over whole clips (NetworkImpl::infer) in batches of at most `max_batch` windows; the network
+// must be in eval mode.
 ClipOutputs run_clips(NetworkImpl& net, std::span<const Spectrogram* const> clips, const ModelMetadata& m,
                       int max_batch = 64);
 

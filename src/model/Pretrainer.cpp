@@ -178,6 +178,7 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
   meta.embedding_size = o.embedding_size;
   meta.pooling = o.pooling;
   meta.embedding = o.pooled_embedding ? "pooled" : "dense";
+  meta.pooled_blocks = o.pooled_blocks;
   meta.clip_summary = o.clip_summary;
   meta.window_hop = o.window_hop;
   {
@@ -188,7 +189,7 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
   auto backbone = make_backbone(o.backbone);
   meta.backbone = backbone->spec();
   Network net(backbone, HeadSpec::of(meta));
-  const int64_t width = net->window_embedding_size();
+  const int64_t width = net->training_embedding_size();
   torch::nn::Sequential projection{nullptr};
   if (o.projection_size > 0)
     projection = torch::nn::Sequential(torch::nn::Linear(width, o.embedding_size), torch::nn::ReLU(),

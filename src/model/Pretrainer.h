@@ -39,6 +39,7 @@ struct PretrainOptions {
   // windows are summarised and how far apart they are; and the input normalisation (per band or global).
   std::string pooling = "mean";
   bool pooled_embedding = false;
+  std::string pooled_blocks = "last";  // with a pooled embedding: the last block's features, or "all" blocks'
   std::string clip_summary = "mean";
   int window_hop = 0;
   bool global_normalization = false;

@@ -287,3 +287,12 @@ TEST(LibrarySearch, RebuildsWhenStaleAndReusesSavedIndex) {
   EXPECT_FALSE(s.loaded_from_file());
   EXPECT_EQ(idx->search(std::vector<float>{5, 5}, 1).at(0).distance, 0.0f);
 }
+
+// Mutual proximity is what the library applies unless told otherwise, for the kinds where it was
+// measured to help (docs/benchmarks.md): timbre divergences, fusions and CNN vectors; not MFCC statistics.
+TEST(LibrarySearch, DefaultNormalizationFollowsTheKind) {
+  EXPECT_EQ(default_normalization("timbre-v2"), Normalization::mp);
+  EXPECT_EQ(default_normalization("fusion:960:model:0123456789abcdef+timbre-v2"), Normalization::mp);
+  EXPECT_EQ(default_normalization("model:0123456789abcdef"), Normalization::mp);
+  EXPECT_EQ(default_normalization("mfcc-v1"), Normalization::none);
+}

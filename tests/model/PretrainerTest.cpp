@@ -127,6 +127,30 @@ TEST(Pretrainer, PooledMeanStdRecipeHasTheDocumentedWidth) {
   }
   EXPECT_GT(spread, 0.0);
   EXPECT_EQ(e.classify(clip, 4).size(), 4u);
+
+  // Read out from every block (same weights): per window the four blocks' mean and max, w + 2w + 4w +
+  // 8w = 60 channels -> 120 numbers, 240 per song; the last block's share of each half is exactly the
+  // vector above (blocks 1-3 come first: 2 x 28 = 56 numbers), and the classifier still reads the last block.
+  write_model_readout(dir / "pooled.model", dir / "all.model", "all");
+  Embedder all(dir / "all.model");
+  EXPECT_EQ(all.metadata().pooled_blocks, "all");
+  EXPECT_NE(all.kind(), e.kind());
+  ASSERT_EQ(all.dimension(), 240);
+  const auto w = all.extract(clip);
+  ASSERT_EQ(w.size(), 240u);
+  for (size_t i = 0; i < 64; ++i) {
+    EXPECT_NEAR(w[56 + i], v[i], 1e-5f * (1 + std::abs(v[i]))) << "mean " << i;
+    EXPECT_NEAR(w[120 + 56 + i], v[64 + i], 1e-5f * (1 + std::abs(v[64 + i]))) << "deviation " << i;
+  }
+  const auto ca = all.classify(clip, 4), ce = e.classify(clip, 4);
+  ASSERT_EQ(ca.size(), ce.size());
+  for (size_t i = 0; i < ca.size(); ++i) {
+    EXPECT_EQ(ca[i].label, ce[i].label);
+    EXPECT_NEAR(ca[i].probability, ce[i].probability, 1e-5);
+  }
+  // And back: the last-block read-out is the original vector again.
+  write_model_readout(dir / "all.model", dir / "last.model", "last");
+  EXPECT_EQ(Embedder(dir / "last.model").extract(clip), v);
 }
 
 // Weight averaging ships the mean of the epochs' weights: a run stopped after epoch 1 and one kept at
@@ -232,23 +256,35 @@ TEST(Pretrainer, CliPretrainsValidatesAndSkipsABadFile) {
                                test::quote((dir / "x.model").string()) + " --epochs 16 --stop-after 8 --average-from 9 -q");
   EXPECT_EQ(a.exit_code, 2) << a.err;
   EXPECT_NE(a.err.find("--average-from 9"), std::string::npos) << a.err;
+  // An every-block read-out needs blocks to read: the compact backbone and a Dense embedding have none.
+  const auto p = test::run_cli("pretrain " + test::quote((dir / "data").string()) + " --out " +
+                               test::quote((dir / "x.model").string()) + " --pooled-blocks all -q");
+  EXPECT_EQ(p.exit_code, 2) << p.err;
+  EXPECT_NE(p.err.find("conv4"), std::string::npos) << p.err;
+  const auto r2 = test::run_cli("readout " + test::quote(model.string()) + " --out " + test::quote((dir / "y.model").string()));
+  EXPECT_EQ(r2.exit_code, 7) << r2.err;
+  EXPECT_NE(r2.err.find("cli.model"), std::string::npos) << r2.err;
+  EXPECT_NE(r2.err.find("conv4"), std::string::npos) << r2.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "y.model"));
 }
 
-// The model shipped in the source tree (docs/model-card.md): conv4, mean+max pooled windows, mean and
-// deviation over windows (512 numbers), no labels (an embedding model), deterministic.
+// The model shipped in the source tree (docs/model-card.md): conv4 (w = 16), every block's mean+max pooled
+// per window (2 x 240), mean and deviation over windows (960 numbers), no labels (an embedding model),
+// deterministic.
 TEST(DefaultModel, LoadsWithTheDocumentedShapeAndEmbedsDeterministically) {
   const std::filesystem::path path = std::filesystem::path(SOUNDALIKE_SOURCE_DIR) / "models" / "default.model";
   ASSERT_TRUE(std::filesystem::exists(path)) << path;
   Embedder e(path);
-  EXPECT_EQ(e.dimension(), 512);
+  EXPECT_EQ(e.dimension(), 960);
   EXPECT_EQ(e.metadata().backbone.name, "conv4");
   EXPECT_EQ(e.metadata().embedding, "pooled");
+  EXPECT_EQ(e.metadata().pooled_blocks, "all");
   EXPECT_EQ(e.metadata().clip_summary, "mean_std");
   EXPECT_EQ(e.metadata().spectrogram.n_mels, 96);
   EXPECT_TRUE(e.labels().empty());
   const auto clip = test::generated_clip(2, 8.0, e.sample_rate(), 5);
   const auto a = e.extract(clip), b = e.extract(clip);
-  ASSERT_EQ(a.size(), 512u);
+  ASSERT_EQ(a.size(), 960u);
   EXPECT_EQ(a, b);
   double norm = 0;
   for (float v : a) {
@@ -262,7 +298,9 @@ TEST(DefaultModel, LoadsWithTheDocumentedShapeAndEmbedsDeterministically) {
 // The shipped model's vector for a fixed signal, pinned: a library stores these vectors, so a change to
 // the front end or the network code that moves them must come with a new model (a new kind string).
 // The signal uses mt19937's raw output only (the standard fixes it bit for bit; the distributions it
-// leaves to the library). Tolerance: 1e-3 relative, for float kernels that differ between CPUs.
+// leaves to the library). Tolerance: 1e-3 relative, for float kernels that differ between CPUs. The
+// last block's values were pinned before the every-block read-out (session 10) and sit unchanged at their
+// new places: blocks 1-3 take the first 224 numbers of each 480-number half.
 std::vector<float> pinned_signal(int rate) {
   std::mt19937 rng(11);
   std::vector<float> x(size_t(8 * rate));
@@ -280,21 +318,22 @@ TEST(DefaultModel, EmbeddingOfAFixedSignalIsPinned) {
   const std::filesystem::path path = std::filesystem::path(SOUNDALIKE_SOURCE_DIR) / "models" / "default.model";
   Embedder e(path);
   const auto v = e.extract(pinned_signal(e.sample_rate()));
-  ASSERT_EQ(v.size(), 512u);
+  ASSERT_EQ(v.size(), 960u);
   double sum = 0, sum_sq = 0;
   for (float x : v) sum += x, sum_sq += double(x) * x;
-  const std::vector<size_t> at = {0, 1, 2, 100, 255, 256, 300, 511};
+  const std::vector<size_t> at = {224, 225, 226, 324, 479, 704, 748, 959, 0, 31, 100, 480, 600};
   if (std::getenv("SOUNDALIKE_PRINT_GOLDEN")) {
     std::printf("sum %.9g sum_sq %.9g values", sum, sum_sq);
     for (size_t i : at) std::printf(" %.9g", v[i]);
     std::printf("\n");
   }
-  const std::vector<double> expected = {0.852318525, 0.552747369, 0.133991033, 0.298680633,
-                                       1.84995973,  0.0077813589, 0.00135185651, 0.0022864046};
-  constexpr double kSum = 211.486341, kSumSq = 263.696871;
-  const double rms = std::sqrt(kSumSq / 512.0);
+  const std::vector<double> expected = {0.852318525, 0.552747369, 0.133991033, 0.298680633, 1.84995973,
+                                       0.0077813589, 0.00135185651, 0.0022864046,  // the last block's, as pinned before
+                                       0.45148918, 4.63277674, 0.560874581, 0.00754494965, 0.00220959727};
+  constexpr double kSum = 434.69896, kSumSq = 715.767086;
+  const double rms = std::sqrt(kSumSq / 960.0);
   EXPECT_NEAR(sum_sq, kSumSq, 1e-3 * kSumSq);
-  EXPECT_NEAR(sum, kSum, 1e-3 * std::sqrt(kSumSq * 512.0));
+  EXPECT_NEAR(sum, kSum, 1e-3 * std::sqrt(kSumSq * 960.0));
   for (size_t j = 0; j < at.size(); ++j)
     EXPECT_NEAR(v[at[j]], expected[j], 1e-3 * std::max(std::abs(expected[j]), rms)) << "value " << at[j];
 }

@@ -202,10 +202,10 @@ TEST_F(Training, CliTrainEvaluateEmbedClassify) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), ','), 2);  // top-3
 
-  // Without --model the shipped default model (models/default.model, 512 numbers a song) stands in.
+  // Without --model the shipped default model (models/default.model, 960 numbers a song) stands in.
   r = test::run_cli("embed " + test::quote(clip.string()));
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\t'), 512);
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\t'), 960);
 
   r = test::run_cli("compare " + test::quote(data.string()) + " --backbones compact --json -q --out-dir " +
                     test::quote((dir_->path() / "compare").string()) + common);
