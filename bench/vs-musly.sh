@@ -91,8 +91,8 @@ for corpus in $CORPORA; do
   run_sa "$corpus" "$dir" "soundalike timbre-v1, KL (+ MP)" --features timbre-v1
   run_sa "$corpus" "$dir" "soundalike timbre-v2 (no MP)" --features timbre --normalize none
   run_sa "$corpus" "$dir" "soundalike mfcc" --features mfcc
-  run_sa "$corpus" "$dir" "soundalike CNN alone (cosine)" --model "$MODEL" --metric cosine
-  run_sa "$corpus" "$dir" "soundalike CNN alone (cosine + MP)" --model "$MODEL" --metric cosine --normalize mp
+  run_sa "$corpus" "$dir" "soundalike CNN alone (cosine, no MP)" --model "$MODEL" --metric cosine --normalize none
+  run_sa "$corpus" "$dir" "soundalike CNN alone (cosine + MP: as --model uses it)" --model "$MODEL" --metric cosine
   run_sa "$corpus" "$dir" "soundalike CNN + timbre (fusion)" --features model+timbre --model "$MODEL" \
     ${FUSION_WEIGHT:+--fusion-weight "$FUSION_WEIGHT"}
   run_sa "$corpus" "$dir" "soundalike CNN + timbre-v1 (fusion w 0.5, session 5's default)" --features model+timbre-v1 \

@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 
 struct PretrainCli {
   std::string data, out, validate, labels, augment = "noise,shift,brightness,specaugment";
-  std::string embedding = "dense", normalization = "band";
+  std::string embedding = "dense", normalization = "band", contrast_blocks = "last";
   model::PretrainOptions train;
   SpectrogramConfig spectrogram;
   CacheOptions cache;
@@ -72,6 +72,9 @@ int run(PretrainCli& o) {
                                      std::to_string(last_epoch) + ")");
   o.train.augment = model::AugmentOptions::parse(o.augment);
   o.train.pooled_embedding = o.embedding == "pooled";
+  o.train.contrast_every_block = o.contrast_blocks == "all";
+  if (o.train.contrast_every_block && o.train.pooled_blocks != "all")
+    throw Error(ExitCode::usage, "--contrast-blocks all needs --pooled-blocks all");
   if (o.train.pooled_blocks == "all" && (!o.train.pooled_embedding || o.train.backbone.name != "conv4"))
     throw Error(ExitCode::usage, "--pooled-blocks all reads the blocks of a conv4 backbone: add --backbone conv4 --embedding pooled");
   o.train.global_normalization = o.normalization == "global";
@@ -213,6 +216,10 @@ void add_pretrain_command(CLI::App& app, CommandStatus& status) {
       ->capture_default_str()->check(CLI::IsMember({"dense", "pooled"}));
   cmd->add_option("--pooled-blocks", t.pooled_blocks,
                   "With --embedding pooled: the song vector reads the last block, or all blocks (concatenated)")
+      ->capture_default_str()->check(CLI::IsMember({"last", "all"}));
+  cmd->add_option("--contrast-blocks", o->contrast_blocks,
+                  "What the loss's projection head reads: the last block's pooled features, or all blocks' (needs "
+                  "--pooled-blocks all)")
       ->capture_default_str()->check(CLI::IsMember({"last", "all"}));
   cmd->add_option("--clip-summary", t.clip_summary, "Windows -> clip vector: mean, or mean_std (mean and deviation)")
       ->capture_default_str()->check(CLI::IsMember({"mean", "mean_std"}));

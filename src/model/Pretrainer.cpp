@@ -189,7 +189,9 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
   auto backbone = make_backbone(o.backbone);
   meta.backbone = backbone->spec();
   Network net(backbone, HeadSpec::of(meta));
-  const int64_t width = net->training_embedding_size();
+  if (o.contrast_every_block && meta.pooled_blocks != "all")
+    throw Error(ExitCode::usage, "contrast on every block needs the every-block read-out (pooled_blocks all)");
+  const int64_t width = o.contrast_every_block ? net->window_embedding_size() : net->training_embedding_size();
   torch::nn::Sequential projection{nullptr};
   if (o.projection_size > 0)
     projection = torch::nn::Sequential(torch::nn::Linear(width, o.embedding_size), torch::nn::ReLU(),
@@ -246,6 +248,8 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
                           {"projection_size", o.projection_size},
                           {"pooling", o.pooling},
                           {"embedding", meta.embedding},
+                          {"pooled_blocks", o.pooled_blocks},
+                          {"contrast_blocks", o.contrast_every_block ? "all" : "last"},
                           {"clip_summary", o.clip_summary},
                           {"window_hop", o.window_hop},
                           {"normalization", o.global_normalization ? "global" : "per band"},
@@ -320,7 +324,7 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
       augmented_window(d.tracks[tracks[b]], meta, augmenter, rng, {xd + b * per, per});
       augmented_window(d.tracks[tracks[b]], meta, augmenter, rng, {xd + (n + b) * per, per});
     }
-    auto emb = net->forward(x).embedding;
+    auto emb = o.contrast_every_block ? net->infer(x).embedding : net->forward(x).embedding;
     auto z = projection ? projection->forward(emb) : emb;
     torch::Tensor loss;
     if (o.group_weight > 0) {

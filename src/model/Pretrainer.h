@@ -40,6 +40,7 @@ struct PretrainOptions {
   std::string pooling = "mean";
   bool pooled_embedding = false;
   std::string pooled_blocks = "last";  // with a pooled embedding: the last block's features, or "all" blocks'
+  bool contrast_every_block = false;   // the loss's projection head reads the every-block vector (pooled_blocks all)
   std::string clip_summary = "mean";
   int window_hop = 0;
   bool global_normalization = false;
