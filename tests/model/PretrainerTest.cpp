@@ -153,6 +153,39 @@ TEST(Pretrainer, PooledMeanStdRecipeHasTheDocumentedWidth) {
   EXPECT_EQ(Embedder(dir / "last.model").extract(clip), v);
 }
 
+// `contrast_every_block`: the projection head reads the every-block vector, so the loss trains the early
+// blocks through their own pooled features too. Same seed, same data, same schedule: the run differs from
+// the last-block one in its first step's loss already, and its model still embeds at the every-block width.
+// Without the every-block read-out it is a usage error.
+TEST(Pretrainer, ContrastOnEveryBlockFeedsTheLossTheEveryBlockVector) {
+  test::TempDir dir;
+  const PretrainData d = tiny_data(dir, 3, 4.0);
+  PretrainOptions o = tiny_options();
+  o.backbone = {"conv4", 1, 4};
+  o.pooling = "mean_max";
+  o.pooled_embedding = true;
+  o.pooled_blocks = "all";
+  o.clip_summary = "mean_std";
+  o.epochs = 1;
+  o.augment = AugmentOptions::parse("contrastive");
+  const PretrainResult last = pretrain_model(d, o, dir / "last.model");
+  o.contrast_every_block = true;
+  const PretrainResult every = pretrain_model(d, o, dir / "every.model");
+  ASSERT_EQ(every.history.size(), 1u);
+  EXPECT_TRUE(std::isfinite(every.history[0].loss));
+  EXPECT_NE(every.history[0].loss, last.history[0].loss);
+  EXPECT_EQ(Embedder(dir / "every.model").dimension(), 240);
+  EXPECT_EQ(Embedder(dir / "every.model").metadata().training.at("contrast_blocks"), "all");
+
+  o.pooled_blocks = "last";
+  try {
+    pretrain_model(d, o, dir / "x.model");
+    FAIL() << "expected a usage error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ExitCode::usage);
+  }
+}
+
 // Weight averaging ships the mean of the epochs' weights: a run stopped after epoch 1 and one kept at
 // epoch 2 (the same run, deterministic) bracket it, and every learnt weight of the averaged model is the
 // mean of theirs.
