@@ -43,6 +43,21 @@ PretrainOptions tiny_options() {
   return o;
 }
 
+// The shipped model's recipe (docs/model-card.md) at tiny sizes: conv4, the last block's mean and max
+// pooled as the embedding, mean and deviation over half-overlapping windows, global standardisation, the
+// "contrastive" augmentations.
+PretrainOptions tiny_conv4_options() {
+  PretrainOptions o = tiny_options();
+  o.backbone = {"conv4", 1, 4};
+  o.pooling = "mean_max";
+  o.pooled_embedding = true;
+  o.clip_summary = "mean_std";
+  o.window_hop = 32;
+  o.global_normalization = true;
+  o.augment = AugmentOptions::parse("contrastive");
+  return o;
+}
+
 // A generated corpus in `dir`/data (4 styles x `clips` clips) that serves as the tracks, their folders
 // as groups, the validation clips and the labeled clips all at once.
 PretrainData tiny_data(const test::TempDir& dir, int clips, double seconds) {
@@ -91,15 +106,8 @@ TEST(Pretrainer, ContrastiveLossFallsAndTheModelEmbedsAndClassifies) {
 TEST(Pretrainer, PooledMeanStdRecipeHasTheDocumentedWidth) {
   test::TempDir dir;
   const PretrainData d = tiny_data(dir, 3, 4.0);
-  PretrainOptions o = tiny_options();
-  o.backbone = {"conv4", 1, 4};
-  o.pooling = "mean_max";
-  o.pooled_embedding = true;
-  o.clip_summary = "mean_std";
-  o.window_hop = 32;
-  o.global_normalization = true;
+  PretrainOptions o = tiny_conv4_options();
   o.epochs = 2;
-  o.augment = AugmentOptions::parse("contrastive");
   const PretrainResult r = pretrain_model(d, o, dir / "pooled.model");
   ASSERT_EQ(r.history.size(), 2u);
   ASSERT_TRUE(r.head);
@@ -160,14 +168,9 @@ TEST(Pretrainer, PooledMeanStdRecipeHasTheDocumentedWidth) {
 TEST(Pretrainer, ContrastOnEveryBlockFeedsTheLossTheEveryBlockVector) {
   test::TempDir dir;
   const PretrainData d = tiny_data(dir, 3, 4.0);
-  PretrainOptions o = tiny_options();
-  o.backbone = {"conv4", 1, 4};
-  o.pooling = "mean_max";
-  o.pooled_embedding = true;
+  PretrainOptions o = tiny_conv4_options();
   o.pooled_blocks = "all";
-  o.clip_summary = "mean_std";
   o.epochs = 1;
-  o.augment = AugmentOptions::parse("contrastive");
   const PretrainResult last = pretrain_model(d, o, dir / "last.model");
   o.contrast_every_block = true;
   const PretrainResult every = pretrain_model(d, o, dir / "every.model");
