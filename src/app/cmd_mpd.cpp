@@ -202,22 +202,24 @@ int run_radio(const MpdCli& o, const MpdAddress& address, std::unique_ptr<MpdCli
       failures = 0;
       library.resolve(queue);
       bool replan = false;
-      if (const std::optional<QueueRequest> request = planner.plan(queue)) {
-        said.clear();
-        LibraryQueue::Picked picked;
+      const std::optional<QueueRequest> request = planner.plan(queue);
+      if (request) said.clear();
+      // No pick when these seeds cannot be followed under the controls (say --max-bpm-diff and songs
+      // without a detected tempo); the next song may be, so the radio says so once and waits for it.
+      std::optional<LibraryQueue::Picked> pick;
+      if (request) {
         try {
-          picked = library.pick(*request);
+          pick = library.pick(*request);
           unmet.clear();
         } catch (const MpdError&) {
           throw;
         } catch (const Error& e) {
-          // These seeds cannot be followed under the controls (say --max-bpm-diff and songs without a
-          // detected tempo); the next song may be, so the radio says so once and waits for it.
           if (e.what() != unmet) std::fprintf(stderr, "soundalike: %s; waiting for the next song\n", e.what());
           unmet = e.what();
-          if (!client->wait_for_change(interrupt.token())) break;
-          continue;
         }
+      }
+      if (pick) {
+        const LibraryQueue::Picked& picked = *pick;
         for (size_t i = 0; i < picked.uris.size(); ++i) {
           try {
             client->add(picked.uris[i]);
@@ -234,7 +236,7 @@ int run_radio(const MpdCli& o, const MpdAddress& address, std::unique_ptr<MpdCli
         // Told once per different shortfall: a library the controls have exhausted stays so on every event.
         if (const std::string note = shortfall_note(picked.mix); !note.empty() && note != last_note) report_shortfall(picked.mix);
         last_note = shortfall_note(picked.mix);
-      } else if (planner.waiting_reason() != said) {
+      } else if (!request && planner.waiting_reason() != said) {
         said = planner.waiting_reason();
         if (!said.empty()) std::fprintf(stderr, "waiting: %s\n", said.c_str());
       }
