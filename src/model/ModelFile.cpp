@@ -168,7 +168,7 @@ void write_model_readout(const std::filesystem::path& from, const std::filesyste
     // The reader's own checks decide whether the model can be read out this way.
     nlohmann::json j = c.metadata;
     j.get<ModelMetadata>();
-  } catch (const std::exception& e) {
+  } catch (const std::exception&) {
     throw InputError(ExitCode::bad_model, from,
                      "cannot read its song vectors from '" + pooled_blocks +
                          "' blocks: every-block read-out needs a conv4 backbone with a pooled embedding");

@@ -54,7 +54,8 @@ struct ModelMetadata {
   // With a pooled embedding: the song vector reads the last block's pooled features ("last"), or every
   // block's, concatenated first to last ("all"). The early blocks hear timbre and texture that carry
   // over to music the model never heard; the last block specialises to its training music
-  // (docs/model-card.md). Training always reads the last block: this changes the read-out only.
+  // (docs/model-card.md). The loss reads the last block unless pretrained with --contrast-blocks all, so
+  // for most models this changes the read-out only.
   std::string pooled_blocks = "last";
   // Windows -> clip: their mean, or their mean and standard deviation concatenated ("mean_std"), which
   // keeps how much a song changes over time.
