@@ -84,24 +84,10 @@ class Conv4Backbone : public BackboneImpl {
     }
     out_ = 8 * w;
   }
-  torch::Tensor forward(torch::Tensor x) override {
-    x = to_channels(x, spec_.in_channels);
-    for (size_t i = 0; i < convs_.size(); ++i) {
-      x = torch::relu(bns_[i](convs_[i](x)));
-      if (i % 2 == 1) x = torch::max_pool2d(x, 2);
-    }
-    return x;
-  }
+  torch::Tensor forward(torch::Tensor x) override { return run(std::move(x), nullptr); }
   std::vector<torch::Tensor> forward_blocks(torch::Tensor x) override {
     std::vector<torch::Tensor> blocks;
-    x = to_channels(x, spec_.in_channels);
-    for (size_t i = 0; i < convs_.size(); ++i) {
-      x = torch::relu(bns_[i](convs_[i](x)));
-      if (i % 2 == 1) {
-        x = torch::max_pool2d(x, 2);
-        blocks.push_back(x);
-      }
-    }
+    run(std::move(x), &blocks);
     return blocks;
   }
   std::vector<int> block_channels() const override {
@@ -112,6 +98,20 @@ class Conv4Backbone : public BackboneImpl {
   const BackboneSpec& spec() const override { return spec_; }
 
  private:
+  // The blocks in turn; each block's pooled map is appended to `blocks` when given (forward keeps none
+  // alive: it needs the last alone).
+  torch::Tensor run(torch::Tensor x, std::vector<torch::Tensor>* blocks) {
+    x = to_channels(x, spec_.in_channels);
+    for (size_t i = 0; i < convs_.size(); ++i) {
+      x = torch::relu(bns_[i](convs_[i](x)));
+      if (i % 2 == 1) {
+        x = torch::max_pool2d(x, 2);
+        if (blocks) blocks->push_back(x);
+      }
+    }
+    return x;
+  }
+
   BackboneSpec spec_;
   std::vector<nn::Conv2d> convs_;
   std::vector<nn::BatchNorm2d> bns_;
