@@ -73,10 +73,7 @@ int run(PretrainCli& o) {
   o.train.augment = model::AugmentOptions::parse(o.augment);
   o.train.pooled_embedding = o.embedding == "pooled";
   o.train.contrast_every_block = o.contrast_blocks == "all";
-  if (o.train.contrast_every_block && o.train.pooled_blocks != "all")
-    throw Error(ExitCode::usage, "--contrast-blocks all needs --pooled-blocks all");
-  if (o.train.pooled_blocks == "all" && (!o.train.pooled_embedding || o.train.backbone.name != "conv4"))
-    throw Error(ExitCode::usage, "--pooled-blocks all reads the blocks of a conv4 backbone: add --backbone conv4 --embedding pooled");
+  o.train.check_readout();
   o.train.global_normalization = o.normalization == "global";
   o.spectrogram.validate();
   o.train.threads = resolve_jobs(o.train.threads);

@@ -164,7 +164,16 @@ HeadFit fit_head(NetworkImpl& net, const PreparedData& data, const ModelMetadata
 
 double selection_score(const PretrainEpoch& e) { return 0.5 * (e.val_p_at_10_l2 + e.val_p_at_10_cosine); }
 
+void PretrainOptions::check_readout() const {
+  if (contrast_every_block && pooled_blocks != "all")
+    throw Error(ExitCode::usage, "contrast on every block (--contrast-blocks all) needs --pooled-blocks all");
+  if (pooled_blocks == "all" && (!pooled_embedding || backbone.name != "conv4"))
+    throw Error(ExitCode::usage,
+                "--pooled-blocks all reads the blocks of a conv4 backbone: add --backbone conv4 --embedding pooled");
+}
+
 PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, const std::filesystem::path& out) {
+  o.check_readout();
   using clock = std::chrono::steady_clock;
   const auto t0 = clock::now();
   if (d.tracks.size() < 2) throw Error(ExitCode::bad_data, "contrastive pretraining needs at least two readable tracks");
@@ -189,8 +198,6 @@ PretrainResult pretrain_model(const PretrainData& d, const PretrainOptions& o, c
   auto backbone = make_backbone(o.backbone);
   meta.backbone = backbone->spec();
   Network net(backbone, HeadSpec::of(meta));
-  if (o.contrast_every_block && meta.pooled_blocks != "all")
-    throw Error(ExitCode::usage, "contrast on every block needs the every-block read-out (pooled_blocks all)");
   const int64_t width = o.contrast_every_block ? net->window_embedding_size() : net->training_embedding_size();
   torch::nn::Sequential projection{nullptr};
   if (o.projection_size > 0)

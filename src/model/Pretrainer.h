@@ -82,6 +82,10 @@ struct PretrainOptions {
   bool progress = true;
   CancelToken stop = nullptr;
   std::function<void(const PretrainEpoch&)> on_epoch;  // after each epoch (logging)
+
+  // Throws Error(usage) for read-out choices that cannot go together; pretrain_model calls it, and the
+  // CLI before it loads any music.
+  void check_readout() const;
 };
 
 struct PretrainData {
