@@ -203,11 +203,11 @@ int run_radio(const MpdCli& o, const MpdAddress& address, std::unique_ptr<MpdCli
       library.resolve(queue);
       bool replan = false;
       const std::optional<QueueRequest> request = planner.plan(queue);
-      if (request) said.clear();
       // No pick when these seeds cannot be followed under the controls (say --max-bpm-diff and songs
       // without a detected tempo); the next song may be, so the radio says so once and waits for it.
       std::optional<LibraryQueue::Picked> pick;
       if (request) {
+        said.clear();
         try {
           pick = library.pick(*request);
           unmet.clear();
