@@ -24,8 +24,8 @@ CLI::Option* add_model_option(CLI::App* cmd, std::string& model, const char* not
 CLI::Option* add_features_choice(CLI::App* cmd, std::string& features, const char* note) {
   return cmd->add_option(
       "--features", features,
-      with_note(std::string("Feature kind: fusion, timbre (= timbre-v2), timbre-v1, timbre-v2, mfcc, or a fusion A+B of "
-                            "mfcc|timbre|timbre-v1|timbre-v2|model|default; "
+      with_note(std::string("Feature kind: fusion, timbre (= timbre-v2), timbre-v1, timbre-v2, rhythm, mfcc, or a fusion "
+                            "A+B[+C...] of mfcc|timbre|timbre-v1|timbre-v2|rhythm|model|default; "
                             "or use --model alone. Default: ") + kDefaultFeaturesHelp,
                 note));
 }

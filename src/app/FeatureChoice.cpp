@@ -4,6 +4,7 @@
 #include "common/Error.h"
 #include "features/FusedExtractor.h"
 #include "features/MfccExtractor.h"
+#include "features/RhythmExtractor.h"
 #include "features/TimbreExtractor.h"
 #include "model/Embedder.h"
 
@@ -25,13 +26,15 @@ std::unique_ptr<FeatureExtractor> single(const std::string& name, const std::str
   if (name == "timbre") return timbre();
   if (name == "timbre-v1") return std::make_unique<TimbreExtractor>(kTimbreV1);
   if (name == "timbre-v2") return std::make_unique<TimbreExtractor>(kTimbreV2);
+  if (name == "rhythm") return std::make_unique<RhythmExtractor>();
   if (name == "default") return embedder("default");
   if (name == "model") {
     if (model_path.empty()) throw Error(ExitCode::usage, "--features with a 'model' part needs --model");
     return embedder(model_path);
   }
   throw Error(ExitCode::usage, "unknown --features '" + name +
-                                   "' (available: fusion, timbre, timbre-v1, timbre-v2, mfcc, or A+B of model, default, mfcc, timbre, timbre-v1, timbre-v2)");
+                                   "' (available: fusion, timbre, timbre-v1, timbre-v2, rhythm, mfcc, or A+B[+C...] of model, default, mfcc, timbre, "
+                                   "timbre-v1, timbre-v2, rhythm)");
 }
 
 }  // namespace
@@ -47,12 +50,19 @@ std::unique_ptr<FeatureExtractor> choose_features(const std::string& features, c
       if (features == "fusion") throw Error(ExitCode::missing_resource, "--features fusion needs the shipped model, which is not installed");
       return timbre();
     }
-    return std::make_unique<FusedExtractor>(embedder("default"), timbre());
+    std::vector<std::unique_ptr<FeatureExtractor>> parts;
+    parts.push_back(embedder("default"));
+    parts.push_back(timbre());
+    parts.push_back(std::make_unique<RhythmExtractor>());
+    return std::make_unique<FusedExtractor>(std::move(parts));
   }
-  if (const size_t plus = features.find('+'); plus != std::string::npos) {
-    const std::string a = features.substr(0, plus), b = features.substr(plus + 1);
-    if (b.find('+') != std::string::npos) throw Error(ExitCode::usage, "--features fuses at most two kinds (A+B)");
-    return std::make_unique<FusedExtractor>(single(a, model_path), single(b, model_path));
+  if (features.find('+') != std::string::npos) {
+    std::vector<std::unique_ptr<FeatureExtractor>> parts;
+    size_t at = 0;
+    for (size_t plus; (plus = features.find('+', at)) != std::string::npos; at = plus + 1)
+      parts.push_back(single(features.substr(at, plus - at), model_path));
+    parts.push_back(single(features.substr(at), model_path));
+    return std::make_unique<FusedExtractor>(std::move(parts));
   }
   if (!model_path.empty()) throw Error(ExitCode::usage, "give either --features or --model, not both");
   if (features == "model" || features == "default") throw Error(ExitCode::usage, "use --model for a CNN alone");
@@ -61,14 +71,18 @@ std::unique_ptr<FeatureExtractor> choose_features(const std::string& features, c
 
 std::unique_ptr<FeatureExtractor> extractor_for_kind(const std::string& kind, const std::string& model_path) {
   if (auto fused = FusedKind::parse(kind)) {
-    auto a = extractor_for_kind(fused->first, model_path), b = extractor_for_kind(fused->second, model_path);
-    if (!a || !b) return nullptr;
-    auto e = std::make_unique<FusedExtractor>(std::move(a), std::move(b));
+    std::vector<std::unique_ptr<FeatureExtractor>> parts;
+    for (const std::string& k : fused->kinds) {
+      parts.push_back(extractor_for_kind(k, model_path));
+      if (!parts.back()) return nullptr;
+    }
+    auto e = std::make_unique<FusedExtractor>(std::move(parts));
     return e->kind() == kind ? std::move(e) : nullptr;
   }
   if (kind == "mfcc-v1") return std::make_unique<MfccExtractor>();
   if (kind == "timbre-v1") return std::make_unique<TimbreExtractor>(kTimbreV1);
   if (kind == "timbre-v2") return std::make_unique<TimbreExtractor>(kTimbreV2);
+  if (kind == "rhythm-v1") return std::make_unique<RhythmExtractor>();
   if (kind.starts_with("model:")) {
     std::unique_ptr<FeatureExtractor> e;
     if (!model_path.empty())

@@ -7,18 +7,18 @@
 
 namespace soundalike::app {
 
-// features: "", "mfcc", "timbre" (timbre-v2), "timbre-v1", "timbre-v2", "fusion", or "A+B" with A and B of
-// model|default|mfcc|timbre|timbre-v1|timbre-v2
+// features: "", "mfcc", "timbre" (timbre-v2), "timbre-v1", "timbre-v2", "rhythm", "fusion", or "A+B[+C...]"
+// with parts of model|default|mfcc|timbre|timbre-v1|timbre-v2|rhythm
 // (model = the file given with --model); model_path: "", "default" or a model file (Error bad_model when
-// unusable). Neither -> the default: "fusion", the shipped CNN fused with the timbre model (the best
-// measured on held-out real music, docs/benchmarks.md), or timbre alone when no model is installed.
+// unusable). Neither -> the default: "fusion", the shipped CNN fused with the timbre model and the rhythm
+// pattern (the best measured, docs/benchmarks.md), or timbre alone when no model is installed.
 // --model alone -> that CNN alone. --features with --model -> Error(usage) unless the features name
 // "model" as a part.
 std::unique_ptr<FeatureExtractor> choose_features(const std::string& features, const std::string& model_path);
 
 // What choose_features("", "") means, in words, for --help texts and messages.
 inline constexpr const char* kDefaultFeaturesHelp =
-    "fusion (the shipped CNN and the timbre model, each with mutual proximity, weighted sum)";
+    "fusion (the shipped CNN, the timbre model and the rhythm pattern, each with mutual proximity, weighted sum)";
 
 // The extractor that makes vectors of a library's `kind` (for queries that are files outside the
 // library), or nullptr when that kind cannot be made from the given options (a model library needs the

@@ -30,7 +30,7 @@ struct RetrievalCli {
   std::string metric = "l2";
   std::string normalize = "auto";
   double clip_seconds = 30.0;
-  double fusion_weight = kDefaultFusionWeight;
+  double fusion_weight = kKindFusionWeight;  // the fused kind's default unless given
   bool sweep = false;
   int jobs = 0;
   bool json = false;
@@ -48,7 +48,8 @@ int run(const RetrievalCli& o) {
   std::vector<std::string> failures;
   Normalization normalize = Normalization::none;
   nlohmann::json parts;
-  if (o.fusion_weight < 0 || o.fusion_weight > 1) throw Error(ExitCode::usage, "--fusion-weight must be between 0 and 1");
+  double fusion_weight = o.fusion_weight;
+  if (o.fusion_weight != kKindFusionWeight && (o.fusion_weight < 0 || o.fusion_weight > 1)) throw Error(ExitCode::usage, "--fusion-weight must be between 0 and 1");
   if (o.features == "random") {
     // The floor every method must clear: a seeded random ranking.
     kind = "random";
@@ -86,11 +87,12 @@ int run(const RetrievalCli& o) {
                        r.r_precision);
         }
       }
-      distances = fused_distance_matrix(*fused, vectors, n, o.fusion_weight, o.jobs);
-      for (const FusionPart& part : fusion_parts(*fused, dim))
+      if (fusion_weight == kKindFusionWeight) fusion_weight = default_fusion_weight(*fused);
+      distances = fused_distance_matrix(*fused, vectors, n, fusion_weight, o.jobs);
+      for (const FusionPart& part : fusion_parts(*fused, dim, fusion_weight))
         parts.push_back({{"kind", part.kind},
                          {"metric", part.stats_key.substr(part.stats_key.find(':') + 1)},
-                         {"weight", part.offset == 0 ? o.fusion_weight : 1.0 - o.fusion_weight}});
+                         {"weight", part.weight}});
     } else {
       normalize = o.normalize == "auto" ? default_normalization(kind) : parse_normalization(o.normalize);
       const PairDistance distance = pair_distance(kind, parse_metric(o.metric));
@@ -113,7 +115,7 @@ int run(const RetrievalCli& o) {
                      {"features", o.features.empty() && o.model.empty() ? "default" : o.features.empty() ? "model" : o.features},
                      {"metric", fused ? nlohmann::json() : nlohmann::json(is_timbre_kind(kind) ? mp_metric_key(kind, Metric::l2) : o.metric)},
                      {"normalize", to_string(normalize)},
-                     {"fusion_weight", fused ? nlohmann::json(o.fusion_weight) : nlohmann::json()},
+                     {"fusion_weight", fused ? nlohmann::json(fusion_weight) : nlohmann::json()},
                      {"parts", fused ? parts : nlohmann::json()},
                      {"clip_seconds", o.clip_seconds}, {"items", s.items},
                      {"labels", data.labels.size()}, {"p_at_1", s.p_at_1},
@@ -145,8 +147,8 @@ void add_evaluate_retrieval_command(CLI::App& app, CommandStatus& status) {
   cmd->add_flag("--sweep-fusion-weights", o->sweep,
                "With a fused kind: also print P@1/P@10/R-precision for weights 0, 0.1, ..., 1 on stderr");
   cmd->add_option("--fusion-weight", o->fusion_weight,
-                  "With --features A+B: weight of A's MP distance (B gets 1 - w)")
-      ->capture_default_str();
+                  "With a fused kind: weight of the first part's MP distance; the others share 1 - w, a rhythm part "
+                  "getting a sixth of what another part gets (default: 0.2 with a rhythm part, else 0.3)");
   add_jobs_option(cmd, o->jobs);
   add_json_flag(cmd, o->json, "p_at_1, p_at_10, r_precision, items, files_per_second, ...");
   cmd->footer(

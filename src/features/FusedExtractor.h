@@ -1,8 +1,9 @@
 #pragma once
-// Two feature kinds read from the same audio and stored side by side as one vector, so a library can
-// rank songs by a weighted sum of both kinds' mutual-proximity distances (search/FusedSongIndex.h). The
-// default of `index` fuses the shipped CNN with the timbre model: the CNN hears what a single Gaussian
-// of MFCC frames misses (docs/benchmarks.md).
+// Several feature kinds read from the same audio and stored side by side as one vector, so a library
+// can rank songs by a weighted sum of the kinds' mutual-proximity distances (search/FusedSongIndex.h).
+// The default of `index` fuses the shipped CNN, the timbre model and the rhythm pattern: the CNN hears
+// what a single Gaussian of MFCC frames misses, the rhythm pattern what both average away
+// (docs/benchmarks.md).
 #include <memory>
 #include <optional>
 #include <span>
@@ -14,12 +15,13 @@
 
 namespace soundalike {
 
-// The kind string of a fused vector: "fusion:<floats of the first part>:<kind A>+<kind B>", e.g.
-// "fusion:512:model:0123456789abcdef+timbre-v2". The first part's width is in the name so that code
+// The kind string of a fused vector: "fusion:<floats of each part but the last, comma-separated>:<kind
+// A>+<kind B>[+<kind C>...]", e.g. "fusion:512:model:0123456789abcdef+timbre-v2" or
+// "fusion:960,678:model:0123456789abcdef+timbre-v2+rhythm-v1". The widths are in the name so that code
 // holding only stored vectors (search, statistics) can split them.
 struct FusedKind {
-  std::string first, second;  // the parts' kinds
-  int first_size = 0;         // floats of the first part; the second part is the rest
+  std::vector<std::string> kinds;  // the parts' kinds, at least two
+  std::vector<int> sizes;          // floats of every part but the last, which is the rest
   std::string name() const;
   // nullopt when `kind` is not a fused kind; throws Error(bad_data) for a malformed one.
   static std::optional<FusedKind> parse(std::string_view kind);
@@ -28,12 +30,13 @@ bool is_fused_kind(std::string_view kind);
 
 class FusedExtractor final : public FeatureExtractor {
  public:
-  // Both parts must decode at the same rate (Error(usage) otherwise). Labels come from the first part.
+  // At least two parts, all decoding at the same rate (Error(usage) otherwise). Labels come from the first.
+  explicit FusedExtractor(std::vector<std::unique_ptr<FeatureExtractor>> parts);
   FusedExtractor(std::unique_ptr<FeatureExtractor> first, std::unique_ptr<FeatureExtractor> second);
 
   std::string kind() const override { return kind_.name(); }
   int dimension() const override;
-  int sample_rate() const override { return first_->sample_rate(); }
+  int sample_rate() const override { return parts_.front()->sample_rate(); }
   std::vector<float> extract(std::span<const float> samples) const override;
   std::vector<LabelScore> classify(std::span<const float> samples, int top_k) const override;
   FeatureResult describe(std::span<const float> samples, int top_k) const override;
@@ -41,7 +44,7 @@ class FusedExtractor final : public FeatureExtractor {
   const FusedKind& fused_kind() const { return kind_; }
 
  private:
-  std::unique_ptr<FeatureExtractor> first_, second_;
+  std::vector<std::unique_ptr<FeatureExtractor>> parts_;
   FusedKind kind_;
 };
 

@@ -35,7 +35,7 @@ struct SearchOptions {
   size_t mp_candidates = 500;
   size_t mp_exhaustive = 5000;
   // Fused kinds (FusedSongIndex): the weight of the first part's MP distance; the second gets 1 - w.
-  double fusion_weight = kDefaultFusionWeight;
+  double fusion_weight = kKindFusionWeight;
 };
 
 class LibrarySearch {

@@ -4,25 +4,42 @@
 #include <unordered_set>
 
 #include "common/Error.h"
+#include "features/RhythmExtractor.h"
 #include "search/ProximityInput.h"
 #include "retrieval/RetrievalEvaluation.h"
 
 namespace soundalike {
 
-std::vector<FusionPart> fusion_parts(const FusedKind& kind, size_t dimension) {
-  if (size_t(kind.first_size) >= dimension)
-    throw Error(ExitCode::bad_data, "fused vectors of kind " + kind.name() + " are too short (" + std::to_string(dimension) + " floats)");
-  std::vector<FusionPart> parts(2);
-  parts[0].kind = kind.first;
-  parts[0].offset = 0;
-  parts[0].size = size_t(kind.first_size);
-  parts[1].kind = kind.second;
-  parts[1].offset = size_t(kind.first_size);
-  parts[1].size = dimension - size_t(kind.first_size);
+double fusion_share(std::string_view kind) { return is_rhythm_kind(kind) ? kRhythmFusionShare : 1.0; }
+
+double default_fusion_weight(const FusedKind& kind) {
+  for (const std::string& k : kind.kinds)
+    if (is_rhythm_kind(k)) return kDefaultRhythmFusionWeight;
+  return kDefaultFusionWeight;
+}
+
+std::vector<FusionPart> fusion_parts(const FusedKind& kind, size_t dimension, double first_weight) {
+  if (first_weight < 0) first_weight = default_fusion_weight(kind);
+  std::vector<FusionPart> parts(kind.kinds.size());
+  size_t offset = 0;
   for (size_t p = 0; p < parts.size(); ++p) {
+    parts[p].kind = kind.kinds[p];
+    parts[p].offset = offset;
+    if (p < kind.sizes.size()) {
+      parts[p].size = size_t(kind.sizes[p]);
+      offset += parts[p].size;
+      if (offset >= dimension)
+        throw Error(ExitCode::bad_data, "fused vectors of kind " + kind.name() + " are too short (" + std::to_string(dimension) + " floats)");
+    } else {
+      parts[p].size = dimension - offset;
+    }
     parts[p].distance = pair_distance(parts[p].kind, parts[p].metric);
     parts[p].stats_key = "part" + std::to_string(p) + ":" + mp_metric_key(parts[p].kind, parts[p].metric);
   }
+  double shares = 0;
+  for (size_t p = 1; p < parts.size(); ++p) shares += fusion_share(parts[p].kind);
+  parts[0].weight = first_weight;
+  for (size_t p = 1; p < parts.size(); ++p) parts[p].weight = (1.0 - first_weight) * fusion_share(parts[p].kind) / shares;
   return parts;
 }
 
@@ -30,7 +47,7 @@ std::vector<float> fused_distance_matrix(const FusedKind& kind, std::span<const 
                                          double first_weight, int jobs) {
   if (n == 0) return {};
   const size_t dim = vectors.size() / n;
-  const auto parts = fusion_parts(kind, dim);
+  const auto parts = fusion_parts(kind, dim, first_weight);
   std::vector<float> fused(n * n, 0.0f);
   for (size_t p = 0; p < parts.size(); ++p) {
     const FusionPart& part = parts[p];
@@ -38,14 +55,14 @@ std::vector<float> fused_distance_matrix(const FusedKind& kind, std::span<const 
     std::vector<float> d = distance_matrix(
         n, [&](size_t i, size_t j) { return mp_input(part.kind, part.distance(slice(i), slice(j))); }, jobs);
     if (n >= 2) d = mutual_proximity_matrix(d, n);
-    const float w = float(p == 0 ? first_weight : 1.0 - first_weight);
+    const float w = float(part.weight);
     for (size_t i = 0; i < n * n; ++i) fused[i] += w * d[i];
   }
   return fused;
 }
 
 FusedSongIndex::FusedSongIndex(const FusedKind& kind, int dimension, FusedMpData mp, FusedIndexOptions options)
-    : parts_(fusion_parts(kind, size_t(dimension))), dimension_(dimension), mp_(std::move(mp)), options_(options) {
+    : parts_(fusion_parts(kind, size_t(dimension), options.first_weight)), dimension_(dimension), mp_(std::move(mp)), options_(options) {
   mp_.stats.resize(parts_.size());
   for (const FusionPart& part : parts_) {
     if (is_timbre_kind(part.kind)) {
@@ -125,7 +142,7 @@ std::vector<Neighbor> FusedSongIndex::search(std::span<const float> query, int k
       } else {
         s = query_stats(p, row);  // indexed without statistics (index --normalize none)
       }
-      fused += (p == 0 ? options_.first_weight : 1.0 - options_.first_weight) * mutual_proximity(mp_input(part.kind, d), qs[p], s);
+      fused += part.weight * mutual_proximity(mp_input(part.kind, d), qs[p], s);
     }
     out.push_back({id, float(fused)});
   }

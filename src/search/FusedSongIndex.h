@@ -1,8 +1,9 @@
 #pragma once
 // Search over fused vectors (features/FusedExtractor.h): each part keeps its own index and distance
-// (the CNN's cosine, the timbre model's divergence), each part's distance is rescaled by mutual
-// proximity with its own per-song statistics, and songs are ranked by the weighted sum
-//   w * MP_first + (1 - w) * MP_second.
+// (the CNN's cosine, the timbre model's divergence, the rhythm pattern's cosine), each part's distance
+// is rescaled by mutual proximity with its own per-song statistics, and songs are ranked by the
+// weighted sum of the parts' MP distances: w for the first part, and 1 - w shared by the others in
+// proportion to fusion_share() (with two parts: w * MP_first + (1 - w) * MP_second).
 // MP first, because a divergence and an embedding distance live on unrelated scales; MP maps both to
 // [0, 1] and removes each part's hubs before they are mixed. evaluate-retrieval scores the same sum
 // (fused_distance_matrix), so what it reports is what `similar` ranks by.
@@ -29,6 +30,21 @@ namespace soundalike {
 // they peaked at 0.2-0.3 all the same, the 65 validation songs at 0.4-0.6.
 inline constexpr double kDefaultFusionWeight = 0.3;
 
+// With a rhythm part (the default since session 11: CNN + timbre-v2 + rhythm-v1) the first part's weight
+// is 0.2, and the rhythm pattern gets a sixth of what a timbre part gets: CNN 0.2, timbre 0.686, rhythm
+// 0.114. Chosen together by the same rule on the same 353 songs (best P@1 within 0.001 of the best
+// P@10; shares 0.1, 1/6, 0.25, 0.4 x weights 0-1; docs/benchmarks.md, session 11): 0.536 / 0.371
+// against 0.538 / 0.362 for the two-part fusion. Rhythm alone is a weak retriever (P@10 0.22 on the
+// validation packages); in the sum it breaks the ties of the other two.
+inline constexpr double kDefaultRhythmFusionWeight = 0.2;
+inline constexpr double kRhythmFusionShare = 1.0 / 6.0;
+double fusion_share(std::string_view kind);
+
+// "Whatever suits the kind": kDefaultRhythmFusionWeight when a part is a rhythm pattern, else
+// kDefaultFusionWeight. Options that take a first-part weight default to this sentinel.
+inline constexpr double kKindFusionWeight = -1.0;
+double default_fusion_weight(const FusedKind& kind);
+
 // One part of a fused vector: where it lies in the vector and how its songs are compared.
 struct FusionPart {
   std::string kind;
@@ -36,9 +52,12 @@ struct FusionPart {
   Metric metric = Metric::cosine;  // embeddings are compared by cosine; timbre kinds ignore it
   PairDistance distance;
   std::string stats_key;           // the metric name its statistics are stored under
+  double weight = 0;               // of its MP distance in the sum
 };
-// Throws Error(bad_data) when `dimension` is too small for the kind's first part.
-std::vector<FusionPart> fusion_parts(const FusedKind& kind, size_t dimension);
+// The parts of `kind` with their weights for a first-part weight of `first_weight` (kKindFusionWeight:
+// default_fusion_weight). Throws Error(bad_data) when `dimension` is too small for the widths the kind
+// names.
+std::vector<FusionPart> fusion_parts(const FusedKind& kind, size_t dimension, double first_weight = kKindFusionWeight);
 
 // The full leave-one-out fused distance matrix of n fused vectors (row-major, n x dimension): per part
 // the pairwise distances, MP over all items, then the weighted sum.
@@ -46,7 +65,7 @@ std::vector<float> fused_distance_matrix(const FusedKind& kind, std::span<const 
                                          double first_weight, int jobs = 0);
 
 struct FusedIndexOptions {
-  double first_weight = kDefaultFusionWeight;
+  double first_weight = kKindFusionWeight;
   // Each part's raw nearest this many songs (at least k) form the candidate pool; libraries up to
   // `exhaustive` songs are ranked whole (exact).
   size_t candidates = 500;

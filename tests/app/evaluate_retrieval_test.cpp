@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "app/GeneratedStyles.h"
+#include "search/FusedSongIndex.h"
 #include "support/TestSupport.h"
 
 using namespace soundalike;
@@ -54,8 +55,13 @@ TEST(EvaluateRetrieval, DefaultScoresWhatIndexAndSimilarRankBy) {
   EXPECT_EQ(eval.at("normalize"), "mp");
   const std::string kind = eval.at("kind").get<std::string>();
   EXPECT_EQ(kind.rfind("fusion:", 0), 0u) << kind;  // the shipped model is in the source tree
-  EXPECT_TRUE(eval.at("fusion_weight").is_number());
-  ASSERT_EQ(eval.at("parts").size(), 2u);
+  EXPECT_DOUBLE_EQ(eval.at("fusion_weight").get<double>(), kDefaultRhythmFusionWeight);
+  ASSERT_EQ(eval.at("parts").size(), 3u);  // the CNN, timbre and rhythm (session 11)
+  EXPECT_EQ(eval.at("parts").at(1).at("kind"), "timbre-v2");
+  EXPECT_EQ(eval.at("parts").at(2).at("kind"), "rhythm-v1");
+  double weights = 0;
+  for (const auto& p : eval.at("parts")) weights += p.at("weight").get<double>();
+  EXPECT_NEAR(weights, 1.0, 1e-9);
 
   const auto db = (dir / "lib.db").string();
   const auto indexed = test::run_cli("index " + test::quote((dir / "data").string()) + " --db " + test::quote(db));
