@@ -93,8 +93,11 @@ for corpus in $CORPORA; do
   run_sa "$corpus" "$dir" "soundalike mfcc" --features mfcc
   run_sa "$corpus" "$dir" "soundalike CNN alone (cosine, no MP)" --model "$MODEL" --metric cosine --normalize none
   run_sa "$corpus" "$dir" "soundalike CNN alone (cosine + MP: as --model uses it)" --model "$MODEL" --metric cosine
-  run_sa "$corpus" "$dir" "soundalike CNN + timbre (fusion)" --features model+timbre --model "$MODEL" \
+  run_sa "$corpus" "$dir" "soundalike CNN + timbre + rhythm (fusion)" --features model+timbre+rhythm --model "$MODEL" \
     ${FUSION_WEIGHT:+--fusion-weight "$FUSION_WEIGHT"}
+  run_sa "$corpus" "$dir" "soundalike CNN + timbre (fusion, w 0.3: the default until session 10)" --features model+timbre \
+    --model "$MODEL"
+  run_sa "$corpus" "$dir" "soundalike rhythm-v1 (+ MP)" --features rhythm --normalize mp
   run_sa "$corpus" "$dir" "soundalike CNN + timbre-v1 (fusion w 0.5, session 5's default)" --features model+timbre-v1 \
     --model "$MODEL" --fusion-weight 0.5
   run_sa "$corpus" "$dir" "random" --features random
