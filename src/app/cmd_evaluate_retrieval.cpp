@@ -48,7 +48,7 @@ int run(const RetrievalCli& o) {
   std::vector<std::string> failures;
   Normalization normalize = Normalization::none;
   nlohmann::json parts;
-  double fusion_weight = o.fusion_weight;
+  double fusion_weight = o.fusion_weight;  // resolved to the kind's default below
   if (o.fusion_weight != kKindFusionWeight && (o.fusion_weight < 0 || o.fusion_weight > 1)) throw Error(ExitCode::usage, "--fusion-weight must be between 0 and 1");
   if (o.features == "random") {
     // The floor every method must clear: a seeded random ranking.
@@ -78,18 +78,20 @@ int run(const RetrievalCli& o) {
     const size_t dim = size_t(e->dimension());
     if (auto fused = FusedKind::parse(kind)) {
       normalize = Normalization::mp;  // a fused kind is defined through each part's MP (FusedSongIndex)
+      const auto matrices = fused_part_matrices(*fused, vectors, n, o.jobs);  // the costly part, once
       if (o.sweep) {
-        // Choosing the weight: every weight from the same vectors (the costly part), one line each.
+        // Choosing the weight: every weight from the same part matrices, one line each.
         for (int step = 0; step <= 10; ++step) {
           const double w = step / 10.0;
-          const RetrievalScores r = score_retrieval(labels, fused_distance_matrix(*fused, vectors, n, w, o.jobs));
+          const RetrievalScores r = score_retrieval(labels, weigh_fused_parts(fusion_parts(*fused, dim, w), matrices));
           std::fprintf(stderr, "fusion weight %.1f: P@1 %.3f  P@10 %.3f  R-precision %.3f\n", w, r.p_at_1, r.p_at_10,
                        r.r_precision);
         }
       }
-      if (fusion_weight == kKindFusionWeight) fusion_weight = default_fusion_weight(*fused);
-      distances = fused_distance_matrix(*fused, vectors, n, fusion_weight, o.jobs);
-      for (const FusionPart& part : fusion_parts(*fused, dim, fusion_weight))
+      const std::vector<FusionPart> fusion = fusion_parts(*fused, dim, o.fusion_weight);
+      fusion_weight = fusion.front().weight;
+      distances = weigh_fused_parts(fusion, matrices);
+      for (const FusionPart& part : fusion)
         parts.push_back({{"kind", part.kind},
                          {"metric", part.stats_key.substr(part.stats_key.find(':') + 1)},
                          {"weight", part.weight}});

@@ -60,18 +60,6 @@ FusedExtractor::FusedExtractor(std::vector<std::unique_ptr<FeatureExtractor>> pa
   }
 }
 
-namespace {
-std::vector<std::unique_ptr<FeatureExtractor>> pair(std::unique_ptr<FeatureExtractor> a, std::unique_ptr<FeatureExtractor> b) {
-  std::vector<std::unique_ptr<FeatureExtractor>> v;
-  v.push_back(std::move(a));
-  v.push_back(std::move(b));
-  return v;
-}
-}  // namespace
-
-FusedExtractor::FusedExtractor(std::unique_ptr<FeatureExtractor> first, std::unique_ptr<FeatureExtractor> second)
-    : FusedExtractor(pair(std::move(first), std::move(second))) {}
-
 int FusedExtractor::dimension() const {
   int d = 0;
   for (const auto& p : parts_) d += p->dimension();

@@ -32,7 +32,6 @@ class FusedExtractor final : public FeatureExtractor {
  public:
   // At least two parts, all decoding at the same rate (Error(usage) otherwise). Labels come from the first.
   explicit FusedExtractor(std::vector<std::unique_ptr<FeatureExtractor>> parts);
-  FusedExtractor(std::unique_ptr<FeatureExtractor> first, std::unique_ptr<FeatureExtractor> second);
 
   std::string kind() const override { return kind_.name(); }
   int dimension() const override;

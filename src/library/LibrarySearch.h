@@ -34,7 +34,8 @@ struct SearchOptions {
   // mp_exhaustive songs are rescaled whole.
   size_t mp_candidates = 500;
   size_t mp_exhaustive = 5000;
-  // Fused kinds (FusedSongIndex): the weight of the first part's MP distance; the second gets 1 - w.
+  // Fused kinds (FusedSongIndex): the weight of the first part's MP distance (the others share 1 - w);
+  // kKindFusionWeight: the kind's default.
   double fusion_weight = kKindFusionWeight;
 };
 

@@ -43,22 +43,36 @@ std::vector<FusionPart> fusion_parts(const FusedKind& kind, size_t dimension, do
   return parts;
 }
 
-std::vector<float> fused_distance_matrix(const FusedKind& kind, std::span<const float> vectors, size_t n,
-                                         double first_weight, int jobs) {
+std::vector<std::vector<float>> fused_part_matrices(const FusedKind& kind, std::span<const float> vectors, size_t n,
+                                                    int jobs) {
   if (n == 0) return {};
   const size_t dim = vectors.size() / n;
-  const auto parts = fusion_parts(kind, dim, first_weight);
-  std::vector<float> fused(n * n, 0.0f);
-  for (size_t p = 0; p < parts.size(); ++p) {
-    const FusionPart& part = parts[p];
+  std::vector<std::vector<float>> matrices;
+  for (const FusionPart& part : fusion_parts(kind, dim)) {
     auto slice = [&](size_t i) { return vectors.subspan(i * dim + part.offset, part.size); };
     std::vector<float> d = distance_matrix(
         n, [&](size_t i, size_t j) { return mp_input(part.kind, part.distance(slice(i), slice(j))); }, jobs);
     if (n >= 2) d = mutual_proximity_matrix(d, n);
-    const float w = float(part.weight);
-    for (size_t i = 0; i < n * n; ++i) fused[i] += w * d[i];
+    matrices.push_back(std::move(d));
+  }
+  return matrices;
+}
+
+std::vector<float> weigh_fused_parts(std::span<const FusionPart> parts, std::span<const std::vector<float>> matrices) {
+  if (matrices.empty()) return {};
+  if (matrices.size() != parts.size()) throw Error(ExitCode::internal, "weigh_fused_parts: one matrix per part");
+  std::vector<float> fused(matrices.front().size(), 0.0f);
+  for (size_t p = 0; p < parts.size(); ++p) {
+    const float w = float(parts[p].weight);
+    for (size_t i = 0; i < fused.size(); ++i) fused[i] += w * matrices[p][i];
   }
   return fused;
+}
+
+std::vector<float> fused_distance_matrix(const FusedKind& kind, std::span<const float> vectors, size_t n,
+                                         double first_weight, int jobs) {
+  if (n == 0) return {};
+  return weigh_fused_parts(fusion_parts(kind, vectors.size() / n, first_weight), fused_part_matrices(kind, vectors, n, jobs));
 }
 
 FusedSongIndex::FusedSongIndex(const FusedKind& kind, int dimension, FusedMpData mp, FusedIndexOptions options)

@@ -63,6 +63,11 @@ std::vector<FusionPart> fusion_parts(const FusedKind& kind, size_t dimension, do
 // the pairwise distances, MP over all items, then the weighted sum.
 std::vector<float> fused_distance_matrix(const FusedKind& kind, std::span<const float> vectors, size_t n,
                                          double first_weight, int jobs = 0);
+// The same in two steps, for trying several weights on one set of songs: each part's n x n matrix
+// under MP (the costly step, in fusion_parts order), then their sum with the parts' weights.
+std::vector<std::vector<float>> fused_part_matrices(const FusedKind& kind, std::span<const float> vectors, size_t n,
+                                                    int jobs = 0);
+std::vector<float> weigh_fused_parts(std::span<const FusionPart> parts, std::span<const std::vector<float>> matrices);
 
 struct FusedIndexOptions {
   double first_weight = kKindFusionWeight;
